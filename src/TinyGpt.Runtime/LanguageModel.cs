@@ -1,0 +1,41 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace TinyGpt;
+
+/// <summary>
+/// What the trainer and the sampler need of a model: token ids <c>[B, T]</c> in,
+/// logits <c>[B, T, VocabSize]</c> out. Every <c>[Gpt]</c> class derives from it, and so
+/// does the bigram baseline.
+/// </summary>
+public abstract class LanguageModel : nn.Module<Tensor, Tensor>
+{
+    /// <summary>Creates the module; <paramref name="name"/> is the model's name (its class name).</summary>
+    protected LanguageModel(string name) : base(name) { }
+
+    /// <summary>The hyperparameters this model was built with.</summary>
+    public abstract GptConfig Config { get; }
+
+    /// <summary>
+    /// Whether <c>forward</c> checks the shape of every intermediate tensor. Input guards always
+    /// run; set this to false to skip the internal checks once a model is known to be sound.
+    /// </summary>
+    public bool CheckShapes { get; set; } = true;
+
+    /// <summary>
+    /// Logits <c>[B, T, VocabSize]</c> and the mean cross-entropy loss (a scalar) against
+    /// <paramref name="targets"/> <c>[B, T]</c> (int64), in one forward pass.
+    /// </summary>
+    public (Tensor Logits, Tensor Loss) forward(Tensor idx, Tensor targets)
+    {
+        var logits = forward(idx);                                          // [B, T, V]
+        if (targets.dtype != ScalarType.Int64 || !targets.shape.SequenceEqual(idx.shape))
+            throw new ArgumentException(
+                $"{GetName()}.forward: targets must be int64 [B, T] matching idx {Shapes.Describe(idx)}; got {Shapes.Describe(targets)}",
+                nameof(targets));
+        var loss = nn.functional.cross_entropy(
+            logits.view(-1, logits.shape[^1]),                              // [B*T, V]
+            targets.view(-1));                                              // [B*T]
+        return (logits, loss);
+    }
+}
