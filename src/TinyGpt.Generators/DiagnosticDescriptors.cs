@@ -90,4 +90,10 @@ internal static class DiagnosticDescriptors
         "TGPT013",
         "A [Gpt] class name clashes with a generated member",
         "'{0}' cannot name a [Gpt] class: the generated model has a member called '{0}', and a member cannot share its class's name");
+
+    /// <summary>{0} the number given.</summary>
+    public static readonly DiagnosticDescriptor PrecisionUndefined = Error(
+        "TGPT014",
+        "Precision is not a defined TinyGpt.Precision value",
+        "Precision = {0} is not a TinyGpt.Precision value: use Precision.Float32 (0) or Precision.BFloat16 (1)");
 }

@@ -56,11 +56,15 @@ public sealed partial class GptGenerator
 
         WriteModelDocs(w, model);
         w.Line(GeneratedCode);
-        using (w.Block($"partial class {Escape(name)} : global::TinyGpt.LanguageModel"))
+        using (w.Block($"partial class {Escape(name)} : global::TinyGpt.LanguageModel, global::TinyGpt.ICachedLanguageModel"))
         {
             WriteConstants(w, model);
+            WritePrecisionConstants(w, model);
             WriteModules(w, model);
             WriteForward(w, model);
+            WriteCachedForward(w, model);
+            WriteKvCache(w, model);
+            WriteBFloat16Linear(w, model);
             WriteInitWeights(w, model);
             WriteTransformer(w, model);
             WriteBlock(w, model);
@@ -186,7 +190,7 @@ public sealed partial class GptGenerator
             w.Line("foreach (var block in transformer.h)");
             w.Line("    x = block.forward(x, CheckShapes);", "[B, T, C]");
             w.Line("x = transformer.ln_f.forward(x);", "[B, T, C]");
-            w.Line("var logits = lm_head.forward(x);", "[B, T, V]");
+            WriteLmHead(w, m, "x");
             w.Line($"if (CheckShapes) {Shapes}.Check(logits, {where}, \"logits\", B, T, VocabSize);");
             w.Line("return logits;");
         }
@@ -326,6 +330,7 @@ public sealed partial class GptGenerator
                 w.Line("x = x + mlp.forward(ln_2.forward(x));", "[B, T, C]");
                 w.Line("return x;");
             }
+            WriteCachedBlockForward(w);
         }
         w.Line();
     }
@@ -363,17 +368,15 @@ public sealed partial class GptGenerator
             using (w.Block($"public {Tensor} forward({Tensor} x, bool checkShapes)"))
             {
                 w.Line("long B = x.shape[0], T = x.shape[1], C = x.shape[2];", "batch size, sequence length, Embd");
-                w.Line("var qkv = c_attn.forward(x).split(Embd, dim: 2);", "3 × [B, T, C]");
-                w.Line("var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2);", "[B, nh, T, hs]");
-                w.Line("var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2);", "[B, nh, T, hs]");
-                w.Line("var v = qkv[2].view(B, T, Heads, HeadSize).transpose(1, 2);", "[B, nh, T, hs]");
+                WriteQueryKeyValue(w, m);
                 w.Line("var y = global::TorchSharp.torch.nn.functional.scaled_dot_product_attention(");
                 w.Line("    q, k, v, p: training ? Dropout : 0.0, is_casual: true);", "[B, nh, T, hs]");
                 w.Line($"if (checkShapes) {Shapes}.Check(y, {where}, \"y\", B, Heads, T, HeadSize);");
                 w.Line("y = y.transpose(1, 2).contiguous().view(B, T, C);", "[B, T, C] heads side by side again");
-                w.Line("y = resid_dropout.forward(c_proj.forward(y));", "[B, T, C]");
+                w.Line($"y = resid_dropout.forward({Linear(m, "c_proj", "y")});", Typed(m, "[B, T, C]"));
                 w.Line("return y;");
             }
+            WriteCachedAttentionForward(w, m);
         }
         w.Line();
     }
@@ -410,9 +413,9 @@ public sealed partial class GptGenerator
             w.Summary("<c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>.");
             using (w.Block($"public override {Tensor} forward({Tensor} x)"))
             {
-                w.Line("x = c_fc.forward(x);", "[B, T, 4·C]");
-                w.Line("x = gelu.forward(x);", "[B, T, 4·C]");
-                w.Line("x = c_proj.forward(x);", "[B, T, C]");
+                w.Line($"x = {Linear(m, "c_fc", "x")};", Typed(m, "[B, T, 4·C]"));
+                w.Line("x = gelu.forward(x);", Typed(m, "[B, T, 4·C]"));
+                w.Line($"x = {Linear(m, "c_proj", "x")};", Typed(m, "[B, T, C]"));
                 w.Line("x = dropout.forward(x);", "[B, T, C]");
                 w.Line("return x;");
             }

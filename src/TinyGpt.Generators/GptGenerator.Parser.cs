@@ -20,6 +20,7 @@ public sealed partial class GptGenerator
     internal const double DefaultDropout = 0.0;
     internal const bool DefaultBias = false;
     internal const bool DefaultTieWeights = true;
+    internal const int DefaultPrecision = (int)ComputePrecision.Float32;
 
     /// <summary>
     /// The generator's transform. A class can carry <c>[Gpt]</c> on more than one partial declaration
@@ -55,6 +56,7 @@ public sealed partial class GptGenerator
         int blockSize = DefaultBlockSize, vocabSize = DefaultVocabSize;
         double dropout = DefaultDropout;
         bool bias = DefaultBias, tieWeights = DefaultTieWeights;
+        int precision = DefaultPrecision;
         foreach (var argument in attribute.NamedArguments)
         {
             var value = argument.Value.Kind == TypedConstantKind.Error ? null : argument.Value.Value;
@@ -68,6 +70,7 @@ public sealed partial class GptGenerator
                 "Dropout" => TryRead(value, ref dropout),
                 "Bias" => TryRead(value, ref bias),
                 "TieWeights" => TryRead(value, ref tieWeights),
+                "Precision" => TryRead(value, ref precision),   // an enum constant reads as its underlying int
                 _ => false,
             };
             compilerErrors |= !readable;
@@ -95,7 +98,8 @@ public sealed partial class GptGenerator
             Dropout: dropout,
             Bias: bias,
             TieWeights: tieWeights,
-            HasCompilerErrors: compilerErrors);
+            HasCompilerErrors: compilerErrors,
+            Precision: precision);
     }
 
     private static bool TryRead(object? value, ref int? target)

@@ -14,6 +14,7 @@ public sealed partial class GptGenerator
         "Transformer", "Block", "CausalSelfAttention", "Mlp",
         "Layers", "Heads", "Embd", "HeadSize", "BlockSize", "VocabSize", "Dropout", "Bias", "TieWeights",
         "ParameterCount", "FlopsPerToken", "Hyperparameters", "Config", "transformer", "lm_head", "forward",
+        "Precision", "ComputeType", "KvCache", "CreateCache", "BFloat16Linear",
     };
 
     /// <summary>
@@ -82,6 +83,8 @@ public sealed partial class GptGenerator
             OnArgument("VocabSize", DiagnosticDescriptors.VocabSizeBelowTwo, declaration.VocabSize);
         if (!(declaration.Dropout >= 0.0 && declaration.Dropout < 1.0))
             OnArgument("Dropout", DiagnosticDescriptors.DropoutOutOfRange, Literal(declaration.Dropout));
+        if (declaration.Precision is not ((int)ComputePrecision.Float32 or (int)ComputePrecision.BFloat16))
+            OnArgument("Precision", DiagnosticDescriptors.PrecisionUndefined, declaration.Precision);
 
         if (declaration is { Embd: >= 1 and var embd, Heads: >= 1 and var heads } && embd % heads != 0)
         {
@@ -123,7 +126,8 @@ public sealed partial class GptGenerator
                 FinalNorm: (long)parameters.FinalNorm,
                 LmHead: (long)parameters.LmHead,
                 Total: (long)parameters.Total),
-            FlopsPerToken: (long)flops);
+            FlopsPerToken: (long)flops,
+            Precision: (ComputePrecision)declaration.Precision);
     }
 
     /// <summary>"the nearest valid Embd values are 128 and 132" (or just the one above when none is below).</summary>

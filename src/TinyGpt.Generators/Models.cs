@@ -25,6 +25,7 @@ namespace TinyGpt.Generators;
 /// The C# compiler already reports an error here (an argument without a usable constant, an unknown
 /// base type, a constructor argument): the declaration is skipped without a TGPT diagnostic of its own.
 /// </param>
+/// <param name="Precision">The attribute's <c>TinyGpt.Precision</c> as its underlying number (possibly undefined), or its default 0.</param>
 internal sealed record GptDeclaration(
     string ClassName,
     string? Namespace,
@@ -42,7 +43,8 @@ internal sealed record GptDeclaration(
     double Dropout,
     bool Bias,
     bool TieWeights,
-    bool HasCompilerErrors);
+    bool HasCompilerErrors,
+    int Precision = 0);
 
 /// <summary>A type that encloses a <c>[Gpt]</c> class; the emitter re-declares it as <c>partial</c>.</summary>
 /// <param name="Keyword">The declaration keyword(s): <c>class</c>, <c>struct</c>, <c>record</c>, <c>record struct</c>, <c>interface</c>.</param>
@@ -69,7 +71,8 @@ internal sealed record GptModel(
     bool Bias,
     bool TieWeights,
     ParameterBreakdown Parameters,
-    long FlopsPerToken)
+    long FlopsPerToken,
+    ComputePrecision Precision = ComputePrecision.Float32)
 {
     /// <summary>Width of one head, <c>Embd / Heads</c>.</summary>
     public int HeadSize => Embd / Heads;
@@ -110,3 +113,16 @@ internal sealed record Problem(
     string? ArgumentName,
     int ContainingTypeDepth,
     EquatableArray<string> MessageArguments);
+
+/// <summary>
+/// The generator's mirror of <c>TinyGpt.Precision</c> (the generator cannot reference the runtime; a test
+/// checks that names and values agree).
+/// </summary>
+internal enum ComputePrecision
+{
+    /// <summary>Everything in float32.</summary>
+    Float32 = 0,
+
+    /// <summary>Matmuls and attention in bfloat16 on casts of the float32 weights; norms and loss in float32.</summary>
+    BFloat16 = 1,
+}

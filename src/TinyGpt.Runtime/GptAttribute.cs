@@ -39,4 +39,11 @@ public sealed class GptAttribute : Attribute
 
     /// <summary>Share one matrix between the token embedding and the LM head (<c>lm_head.weight = wte.weight</c>). Default true.</summary>
     public bool TieWeights { get; set; } = true;
+
+    /// <summary>
+    /// The number format the model computes in. Default <see cref="TinyGpt.Precision.Float32"/>;
+    /// <see cref="TinyGpt.Precision.BFloat16"/> runs the matmuls and the attention in bfloat16 while the
+    /// weights, LayerNorms, softmax statistics and the loss stay float32 (see <see cref="TinyGpt.Precision"/>).
+    /// </summary>
+    public Precision Precision { get; set; } = Precision.Float32;
 }

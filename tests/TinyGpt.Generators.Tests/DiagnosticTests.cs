@@ -104,6 +104,11 @@ public class DiagnosticTests
             "TGPT013", "Block",
             "'Block' cannot name a [Gpt] class: the generated model has a member called 'Block', and a member cannot share its class's name"
         },
+        {
+            $"[Gpt({Valid}, Precision = (Precision)7)] public partial class OddPrecision;",
+            "TGPT014", "Precision = (Precision)7",
+            "Precision = 7 is not a TinyGpt.Precision value: use Precision.Float32 (0) or Precision.BFloat16 (1)"
+        },
     };
 
     // Layers 1,000,000 × (12·C² + 2·C) with C = 2^20 and the default BlockSize 256, VocabSize 65, tied.

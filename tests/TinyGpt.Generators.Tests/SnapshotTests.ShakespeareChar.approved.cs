@@ -22,7 +22,7 @@ namespace Demo;
 /// to skip them once the model is known to be sound.
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "0.1.0.0")]
-partial class ShakespeareCharGpt : global::TinyGpt.LanguageModel
+partial class ShakespeareCharGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICachedLanguageModel
 {
     /// <summary>Number of transformer blocks (nanoGPT's <c>n_layer</c>).</summary>
     public const int Layers = 6;
@@ -73,6 +73,12 @@ partial class ShakespeareCharGpt : global::TinyGpt.LanguageModel
     /// <summary>The hyperparameters of this model: <c>Hyperparameters</c>.</summary>
     public override global::TinyGpt.GptConfig Config => Hyperparameters;
 
+    /// <summary>The compute precision: everything in float32, as nanoGPT on a CPU.</summary>
+    public const global::TinyGpt.Precision Precision = global::TinyGpt.Precision.Float32;
+
+    /// <summary>The dtype of the matmuls, the attention and the KV cache: float32.</summary>
+    public const global::TorchSharp.torch.ScalarType ComputeType = global::TorchSharp.torch.ScalarType.Float32;
+
     /// <summary>Embeddings, blocks and final LayerNorm (nanoGPT's <c>transformer</c> ModuleDict).</summary>
     public readonly Transformer transformer;
 
@@ -114,6 +120,61 @@ partial class ShakespeareCharGpt : global::TinyGpt.LanguageModel
         var logits = lm_head.forward(x);                                // [B, T, V]
         if (CheckShapes) global::TinyGpt.Shapes.Check(logits, "ShakespeareCharGpt.forward", "logits", B, T, VocabSize);
         return logits;
+    }
+
+    /// <summary>
+    /// Inference with a KV cache: feeds only the new tokens <c>idx</c> <c>[B, T]</c>, which take positions
+    /// <c>cache.Length</c> … <c>cache.Length + T − 1</c>, and returns the float32 logits of the last one,
+    /// <c>[B, 65]</c>: the LM head runs on that position alone. Gives what <c>forward(context)[:, -1]</c>
+    /// gives for the whole context, up to float rounding. No gradients and no dropout.
+    /// </summary>
+    /// <remarks>
+    /// A context longer than BlockSize does not fit: like nanoGPT's <c>generate</c>, crop it to the last
+    /// BlockSize tokens, clear the cache and feed the window again (<c>global::TinyGpt.CachedDecoder</c> does).
+    /// </remarks>
+    /// <exception cref="global::System.ArgumentException">idx is not int64 <c>[B, T]</c> with B = <c>cache.BatchSize</c> and 1 ≤ T ≤ BlockSize − <c>cache.Length</c>.</exception>
+    public global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor idx, KvCache cache)
+    {
+        var room = BlockSize - cache.Length;                            // positions left in the context window
+        if (idx.dtype != global::TorchSharp.torch.ScalarType.Int64 || idx.dim() != 2 || idx.shape[0] != cache.BatchSize || idx.shape[1] < 1 || idx.shape[1] > room)
+            throw new global::System.ArgumentException(
+                $"ShakespeareCharGpt.forward: idx must be int64 [B, T] with B = {cache.BatchSize} (the cache's) and 1 ≤ T ≤ BlockSize − cache.Length ({room}); got {(global::TinyGpt.Shapes.Describe(idx))}",
+                nameof(idx));
+        using var noGrad = global::TorchSharp.torch.no_grad();
+        long B = idx.shape[0], T = idx.shape[1], past = cache.Length;   // batch, new tokens, cached positions
+        var pos = global::TorchSharp.torch.arange(
+            past, past + T, dtype: global::TorchSharp.torch.ScalarType.Int64, device: idx.device); // [T] positions past … past+T-1
+        var x = transformer.wte.forward(idx) + transformer.wpe.forward(pos); // [B, T, C] (no dropout: inference)
+        for (var layer = 0; layer < Layers; layer++)
+            x = transformer.h[layer].forward(x, cache, layer);          // [B, T, C], caching keys and values
+        cache.Advance(T);
+        x = transformer.ln_f.forward(x.narrow(1, T - 1, 1));            // [B, 1, C] the last position only
+        var logits = lm_head.forward(x);                                // [B, 1, V]
+        return logits.view(B, VocabSize);                               // [B, V]
+    }
+
+    /// <summary>An empty KV cache for <paramref name="batchSize"/> sequences on this model's device.</summary>
+    public KvCache CreateCache(long batchSize = 1) => new(batchSize, transformer.wte.weight!.device);
+
+    global::TinyGpt.KeyValueCache global::TinyGpt.ICachedLanguageModel.CreateCache(long batchSize) => CreateCache(batchSize);
+
+    global::TorchSharp.torch.Tensor global::TinyGpt.ICachedLanguageModel.forward(global::TorchSharp.torch.Tensor idx, global::TinyGpt.KeyValueCache cache) =>
+        forward(idx, cache as KvCache ?? throw new global::System.ArgumentException(
+            $"ShakespeareCharGpt.forward: the cache must be a ShakespeareCharGpt.KvCache; got {cache.GetType()}", nameof(cache)));
+
+    /// <summary>
+    /// The KV cache of ShakespeareCharGpt: keys and values of every block for up to BlockSize positions,
+    /// <c>[Layers, B, nh, BlockSize, hs]</c> = <c>[6, B, 6, 256, 64]</c> each, in float32.
+    /// Made by <c>CreateCache</c>; <c>forward(idx, cache)</c> fills it.
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "0.1.0.0")]
+    public sealed class KvCache : global::TinyGpt.KeyValueCache
+    {
+        /// <summary>Allocates an empty cache for <paramref name="batchSize"/> sequences on <paramref name="device"/> (default: the CPU).</summary>
+        public KvCache(long batchSize, global::TorchSharp.torch.Device? device = null)
+            : base(Layers, batchSize, Heads, BlockSize, HeadSize, ComputeType, device)
+        {
+        }
     }
 
     /// <summary>Standard deviation of every Linear and Embedding weight at initialization (nanoGPT's 0.02).</summary>
@@ -218,6 +279,14 @@ partial class ShakespeareCharGpt : global::TinyGpt.LanguageModel
             x = x + mlp.forward(ln_2.forward(x));                       // [B, T, C]
             return x;
         }
+
+        /// <summary>The new positions <c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>, attending to the cached ones too (block <paramref name="layer"/> of the cache).</summary>
+        public global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x, KvCache cache, int layer)
+        {
+            x = x + attn.forward(ln_1.forward(x), cache, layer);        // [B, T, C]
+            x = x + mlp.forward(ln_2.forward(x));                       // [B, T, C]
+            return x;
+        }
     }
 
     /// <summary>
@@ -262,6 +331,22 @@ partial class ShakespeareCharGpt : global::TinyGpt.LanguageModel
             y = y.transpose(1, 2).contiguous().view(B, T, C);           // [B, T, C] heads side by side again
             y = resid_dropout.forward(c_proj.forward(y));               // [B, T, C]
             return y;
+        }
+
+        /// <summary>
+        /// The new positions <c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>: their keys and values go into the cache
+        /// (block <paramref name="layer"/>), and their queries attend to every cached position and to each other causally.
+        /// </summary>
+        public global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x, KvCache cache, int layer)
+        {
+            long B = x.shape[0], T = x.shape[1], C = x.shape[2];        // batch size, new positions, Embd
+            var qkv = c_attn.forward(x).split(Embd, dim: 2);            // 3 × [B, T, C]
+            var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs]
+            var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs]
+            var v = qkv[2].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs]
+            var y = cache.Attend(layer, q, k, v);                       // [B, nh, T, hs] over cache.Length + T keys
+            y = y.transpose(1, 2).contiguous().view(B, T, C);           // [B, T, C]
+            return c_proj.forward(y);                                   // [B, T, C]
         }
     }
 

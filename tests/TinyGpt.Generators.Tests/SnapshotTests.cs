@@ -44,6 +44,16 @@ public class SnapshotTests
         public partial class BiasedUntiedGpt;
         """);
 
+    [Fact]
+    public void BabyBFloat16() => Verify("""
+        namespace Demo;
+
+        using TinyGpt;
+
+        [Gpt(Layers = 4, Heads = 4, Embd = 128, BlockSize = 64, Precision = Precision.BFloat16)]
+        public partial class BabyBf16Gpt;
+        """);
+
     private static void Verify(string source) =>
         Approvals.Verify(new ApprovalTextWriter(GeneratorHarness.GeneratedSource(source), "cs"));
 }

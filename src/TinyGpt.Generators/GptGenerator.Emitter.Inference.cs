@@ -1,0 +1,165 @@
+namespace TinyGpt.Generators;
+
+// The parts of the emitted model that serve speed rather than nanoGPT parity: the compute precision
+// (bfloat16 matmuls on casts of float32 weights) and the KV-cache forward pass used for sampling.
+public sealed partial class GptGenerator
+{
+    private const string ScalarType = "global::TorchSharp.torch.ScalarType";
+
+    private static bool IsBFloat16(GptModel m) => m.Precision == ComputePrecision.BFloat16;
+
+    /// <summary>A Linear layer applied to <paramref name="input"/>, in the model's compute precision.</summary>
+    private static string Linear(GptModel m, string layer, string input) =>
+        IsBFloat16(m) ? $"BFloat16Linear({layer}, {input})" : $"{layer}.forward({input})";
+
+    /// <summary>A shape comment, naming the dtype when it is not float32.</summary>
+    private static string Typed(GptModel m, string shape) => IsBFloat16(m) ? shape + " bfloat16" : shape;
+
+    private static void WritePrecisionConstants(CodeWriter w, GptModel m)
+    {
+        var precision = m.Precision.ToString();
+        w.Summary(IsBFloat16(m)
+            ? [
+                "The compute precision: matmuls and attention in bfloat16 on bfloat16 casts of the float32 weights;",
+                "embeddings, residual stream, LayerNorms and loss in float32; logits returned as float32."]
+            : ["The compute precision: everything in float32, as nanoGPT on a CPU."]);
+        w.Line($"public const global::TinyGpt.Precision Precision = global::TinyGpt.Precision.{precision};");
+        w.Line();
+        w.Summary($"The dtype of the matmuls, the attention and the KV cache: {(IsBFloat16(m) ? "bfloat16" : "float32")}.");
+        w.Line($"public const {ScalarType} ComputeType = {ScalarType}.{(IsBFloat16(m) ? "BFloat16" : "Float32")};");
+        w.Line();
+    }
+
+    /// <summary>The LM head on <paramref name="input"/> into <c>logits</c>, float32 either way.</summary>
+    private static void WriteLmHead(CodeWriter w, GptModel m, string input, string shape = "[B, T, V]")
+    {
+        if (!IsBFloat16(m))
+        {
+            w.Line($"var logits = lm_head.forward({input});", shape);
+            return;
+        }
+        w.Line($"using var scores = BFloat16Linear(lm_head, {input});", shape + " bfloat16");
+        w.Line($"var logits = scores.to({ScalarType}.Float32);", shape + " float32 for softmax and loss");
+    }
+
+    /// <summary>The fused QKV projection split into heads; shared by the full and the cached attention.</summary>
+    private static void WriteQueryKeyValue(CodeWriter w, GptModel m)
+    {
+        w.Line($"var qkv = {Linear(m, "c_attn", "x")}.split(Embd, dim: 2);", Typed(m, "3 × [B, T, C]"));
+        w.Line("var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2);", "[B, nh, T, hs]");
+        w.Line("var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2);", "[B, nh, T, hs]");
+        w.Line("var v = qkv[2].view(B, T, Heads, HeadSize).transpose(1, 2);", "[B, nh, T, hs]");
+    }
+
+    private static void WriteBFloat16Linear(CodeWriter w, GptModel m)
+    {
+        if (!IsBFloat16(m))
+            return;
+        w.Summary([
+            "<c>layer</c> applied to <c>x</c> <c>[..., in]</c> → <c>[..., out]</c> in bfloat16: TorchSharp has no autocast, so the",
+            "input, the float32 weight <c>[out, in]</c> and the bias are cast here, in every forward pass. The optimizer",
+            "keeps updating the float32 weights; autograd casts their gradients back to float32."], [
+            "The casts' handles are released at once: autograd keeps the bfloat16 copies that backward needs",
+            "and frees them as soon as backward has used them, instead of at the end of the step."]);
+        using (w.Block($"internal static {Tensor} BFloat16Linear({Layers}.Linear layer, {Tensor} x)"))
+        {
+            w.Line("var input = x.dtype == ComputeType ? x : x.to(ComputeType);", "[..., in] bfloat16");
+            w.Line("using var weight = layer.weight!.to(ComputeType);", "[out, in] bfloat16 copy");
+            w.Line("using var bias = layer.bias?.to(ComputeType);", "[out] bfloat16 copy, or none");
+            w.Line($"var y = {Nn}.functional.linear(input, weight, bias);", "[..., out] bfloat16");
+            w.Line("if (!ReferenceEquals(input, x))");
+            w.Line("    input.Dispose();");
+            w.Line("return y;");
+        }
+        w.Line();
+    }
+
+    private static void WriteCachedForward(CodeWriter w, GptModel m)
+    {
+        var name = m.ClassName;
+        w.Summary([
+            "Inference with a KV cache: feeds only the new tokens <c>idx</c> <c>[B, T]</c>, which take positions",
+            "<c>cache.Length</c> … <c>cache.Length + T − 1</c>, and returns the float32 logits of the last one,",
+            $"<c>[B, {m.VocabSize}]</c>: the LM head runs on that position alone. Gives what <c>forward(context)[:, -1]</c>",
+            "gives for the whole context, up to float rounding. No gradients and no dropout."], [
+            "A context longer than BlockSize does not fit: like nanoGPT's <c>generate</c>, crop it to the last",
+            "BlockSize tokens, clear the cache and feed the window again (<c>global::TinyGpt.CachedDecoder</c> does)."]);
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">idx is not int64 <c>[B, T]</c> with B = <c>cache.BatchSize</c> and 1 ≤ T ≤ BlockSize − <c>cache.Length</c>.</exception>");
+        using (w.Block($"public {Tensor} forward({Tensor} idx, KvCache cache)"))
+        {
+            w.Line("var room = BlockSize - cache.Length;", "positions left in the context window");
+            w.Line("if (idx.dtype != global::TorchSharp.torch.ScalarType.Int64 || idx.dim() != 2 || idx.shape[0] != cache.BatchSize || idx.shape[1] < 1 || idx.shape[1] > room)");
+            w.Line("    throw new global::System.ArgumentException(");
+            w.Line($"        $\"{name}.forward: idx must be int64 [B, T] with B = {{cache.BatchSize}} (the cache's) and 1 ≤ T ≤ BlockSize − cache.Length ({{room}}); got {{({Shapes}.Describe(idx))}}\",");
+            w.Line("        nameof(idx));");
+            w.Line("using var noGrad = global::TorchSharp.torch.no_grad();");
+            w.Line("long B = idx.shape[0], T = idx.shape[1], past = cache.Length;", "batch, new tokens, cached positions");
+            w.Line("var pos = global::TorchSharp.torch.arange(");
+            w.Line("    past, past + T, dtype: global::TorchSharp.torch.ScalarType.Int64, device: idx.device);", "[T] positions past … past+T-1");
+            w.Line("var x = transformer.wte.forward(idx) + transformer.wpe.forward(pos);", "[B, T, C] (no dropout: inference)");
+            w.Line("for (var layer = 0; layer < Layers; layer++)");
+            w.Line("    x = transformer.h[layer].forward(x, cache, layer);", "[B, T, C], caching keys and values");
+            w.Line("cache.Advance(T);");
+            w.Line("x = transformer.ln_f.forward(x.narrow(1, T - 1, 1));", "[B, 1, C] the last position only");
+            WriteLmHead(w, m, "x", "[B, 1, V]");
+            w.Line("return logits.view(B, VocabSize);", "[B, V]");
+        }
+        w.Line();
+        w.Summary($"An empty KV cache for <paramref name=\"batchSize\"/> sequences on this model's device.");
+        w.Line($"public KvCache CreateCache(long batchSize = 1) => new(batchSize, transformer.wte.weight!.device);");
+        w.Line();
+        w.Line("global::TinyGpt.KeyValueCache global::TinyGpt.ICachedLanguageModel.CreateCache(long batchSize) => CreateCache(batchSize);");
+        w.Line();
+        w.Line($"{Tensor} global::TinyGpt.ICachedLanguageModel.forward({Tensor} idx, global::TinyGpt.KeyValueCache cache) =>");
+        w.Line($"    forward(idx, cache as KvCache ?? throw new global::System.ArgumentException(");
+        w.Line($"        $\"{name}.forward: the cache must be a {name}.KvCache; got {{cache.GetType()}}\", nameof(cache)));");
+        w.Line();
+    }
+
+    private static void WriteKvCache(CodeWriter w, GptModel m)
+    {
+        var dtype = IsBFloat16(m) ? "bfloat16" : "float32";
+        w.Summary([
+            $"The KV cache of {m.ClassName}: keys and values of every block for up to BlockSize positions,",
+            $"<c>[Layers, B, nh, BlockSize, hs]</c> = <c>[{m.Layers}, B, {m.Heads}, {m.BlockSize}, {m.HeadSize}]</c> each, in {dtype}.",
+            $"Made by <c>CreateCache</c>; <c>forward(idx, cache)</c> fills it."]);
+        w.Line(GeneratedCode);
+        using (w.Block("public sealed class KvCache : global::TinyGpt.KeyValueCache"))
+        {
+            w.Summary("Allocates an empty cache for <paramref name=\"batchSize\"/> sequences on <paramref name=\"device\"/> (default: the CPU).");
+            w.Line($"public KvCache(long batchSize, global::TorchSharp.torch.Device? device = null)");
+            w.Line("    : base(Layers, batchSize, Heads, BlockSize, HeadSize, ComputeType, device)");
+            w.Line("{");
+            w.Line("}");
+        }
+        w.Line();
+    }
+
+    private static void WriteCachedBlockForward(CodeWriter w)
+    {
+        w.Line();
+        w.Summary("The new positions <c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>, attending to the cached ones too (block <paramref name=\"layer\"/> of the cache).");
+        using (w.Block($"public {Tensor} forward({Tensor} x, KvCache cache, int layer)"))
+        {
+            w.Line("x = x + attn.forward(ln_1.forward(x), cache, layer);", "[B, T, C]");
+            w.Line("x = x + mlp.forward(ln_2.forward(x));", "[B, T, C]");
+            w.Line("return x;");
+        }
+    }
+
+    private static void WriteCachedAttentionForward(CodeWriter w, GptModel m)
+    {
+        w.Line();
+        w.Summary([
+            "The new positions <c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>: their keys and values go into the cache",
+            "(block <paramref name=\"layer\"/>), and their queries attend to every cached position and to each other causally."]);
+        using (w.Block($"public {Tensor} forward({Tensor} x, KvCache cache, int layer)"))
+        {
+            w.Line("long B = x.shape[0], T = x.shape[1], C = x.shape[2];", "batch size, new positions, Embd");
+            WriteQueryKeyValue(w, m);
+            w.Line("var y = cache.Attend(layer, q, k, v);", "[B, nh, T, hs] over cache.Length + T keys");
+            w.Line("y = y.transpose(1, 2).contiguous().view(B, T, C);", "[B, T, C]");
+            w.Line($"return {Linear(m, "c_proj", "y")};", Typed(m, "[B, T, C]"));
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace TinyGpt;
+
+/// <summary>
+/// Next-token logits for a growing sequence, with a KV cache: the drop-in replacement for running the
+/// whole (cropped) context through the model for every new token. It gives the same logits as that full
+/// recompute, up to float rounding, and therefore the same samples.
+/// </summary>
+/// <remarks>
+/// <para>While the sequence fits in BlockSize, each call feeds only the tokens the cache has not seen (one,
+/// when sampling). Like nanoGPT's <c>generate</c>, the model reads at most the last BlockSize tokens; once
+/// the sequence is longer, that window starts one token later on every call, every position shifts, and the
+/// cache is refilled from the whole window (with the LM head still on the last position only). So the cache
+/// pays off until the context is full and then costs about what the full recompute costs.</para>
+/// <para>Any other change of the sequence (a new prompt, a new sample) is detected by comparing with the
+/// tokens already fed, and refills the cache too.</para>
+/// </remarks>
+public sealed class CachedDecoder : IDisposable
+{
+    private readonly ICachedLanguageModel cached;
+    private readonly List<long> fed = [];    // the tokens whose keys and values the cache holds, in order
+    private KeyValueCache? cache;
+
+    /// <summary>Wraps <paramref name="model"/>, which must be a generated <c>[Gpt]</c> model (<see cref="ICachedLanguageModel"/>).</summary>
+    /// <exception cref="ArgumentException">The model has no cached forward pass (e.g. the bigram baseline).</exception>
+    public CachedDecoder(LanguageModel model)
+    {
+        Model = model;
+        cached = model as ICachedLanguageModel
+            ?? throw new ArgumentException($"{model.GetName()} has no KV-cache forward pass; sample from it with the full recompute.", nameof(model));
+    }
+
+    /// <summary>True when <paramref name="model"/> can be sampled with a KV cache.</summary>
+    public static bool Supports(LanguageModel model) => model is ICachedLanguageModel;
+
+    /// <summary>The model decoded.</summary>
+    public LanguageModel Model { get; }
+
+    /// <summary>How many times the cache was filled from a whole window (the first call, a new sequence, or a shifted window).</summary>
+    public int Refills { get; private set; }
+
+    /// <summary>
+    /// Float32 logits <c>[VocabSize]</c> of the token after <paramref name="tokens"/>, reading at most the
+    /// last BlockSize tokens, exactly what <c>Model.forward(context)[0, -1]</c> gives. Runs without gradients;
+    /// call it with the model in eval mode, as the full-recompute sampler does.
+    /// </summary>
+    public float[] NextTokenLogits(IReadOnlyList<long> tokens)
+    {
+        if (tokens.Count == 0)
+            throw new ArgumentException("There must be at least one token of context.", nameof(tokens));
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var blockSize = Model.Config.BlockSize;
+        cache ??= cached.CreateCache(batchSize: 1);
+
+        long[] feed;
+        if (tokens.Count <= blockSize && ExtendsFed(tokens))
+        {
+            feed = new long[tokens.Count - fed.Count];                      // usually one token
+            for (var i = 0; i < feed.Length; i++)
+                feed[i] = tokens[fed.Count + i];
+        }
+        else
+        {
+            var start = Math.Max(0, tokens.Count - blockSize);             // nanoGPT's crop to the context window
+            feed = new long[tokens.Count - start];
+            for (var i = 0; i < feed.Length; i++)
+                feed[i] = tokens[start + i];
+            cache.Clear();
+            fed.Clear();
+            Refills++;
+        }
+        if (feed.Length == 0)
+            throw new ArgumentException("The cache already holds these tokens; give one more to get the next logits.", nameof(tokens));
+
+        var device = Model.parameters().FirstOrDefault()?.device ?? CPU;
+        var idx = tensor(feed, [1, feed.Length]).to(device);                // [1, T_new]
+        var logits = cached.forward(idx, cache);                            // [1, V] float32
+        fed.AddRange(feed);
+        return logits[0].cpu().data<float>().ToArray();                     // [V]
+    }
+
+    /// <summary>
+    /// The sampling loop: appends <paramref name="maxNewTokens"/> tokens to <paramref name="prompt"/>, each
+    /// picked by <paramref name="choose"/> from the next-token logits, and returns the whole sequence. The
+    /// model is put in eval mode meanwhile (its previous mode is restored).
+    /// </summary>
+    public List<long> Generate(IReadOnlyList<long> prompt, int maxNewTokens, Func<float[], long> choose, CancellationToken cancellationToken = default)
+    {
+        var tokens = new List<long>(prompt);
+        var wasTraining = Model.training;
+        Model.eval();
+        try
+        {
+            for (var i = 0; i < maxNewTokens; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                tokens.Add(choose(NextTokenLogits(tokens)));
+            }
+        }
+        finally
+        {
+            Model.train(wasTraining);
+        }
+        return tokens;
+    }
+
+    /// <summary>True when the cache holds a proper prefix of <paramref name="tokens"/>.</summary>
+    private bool ExtendsFed(IReadOnlyList<long> tokens)
+    {
+        if (fed.Count == 0 || fed.Count >= tokens.Count)
+            return false;
+        for (var i = 0; i < fed.Count; i++)
+            if (fed[i] != tokens[i])
+                return false;
+        return true;
+    }
+
+    /// <summary>Frees the cache.</summary>
+    public void Dispose() => cache?.Dispose();
+}

@@ -1,0 +1,112 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace TinyGpt;
+
+/// <summary>
+/// The keys and values every attention layer has computed so far, so that generating one more token
+/// runs the model on that token alone instead of on the whole context. Each <c>[Gpt]</c> model
+/// generates its own sealed subclass, <c>X.KvCache</c>, with the shapes fixed by its constants; its
+/// cached <c>forward(idx, cache)</c> accepts only that type.
+/// </summary>
+/// <remarks>
+/// Positions 0 … <see cref="Length"/>−1 are filled; the capacity is the model's BlockSize, because
+/// position embeddings exist only up to there. Once a context outgrows BlockSize, the window of the
+/// last BlockSize tokens starts at another token and every position changes, so the cache cannot be
+/// extended: <see cref="CachedDecoder"/> clears it and refills it from the cropped window, which is
+/// what keeps its output equal to nanoGPT's full recompute. The cache is for inference only (its
+/// tensors never take part in autograd).
+/// </remarks>
+public abstract class KeyValueCache : IDisposable
+{
+    /// <summary>Allocates zeroed keys and values <c>[layers, batchSize, heads, capacity, headSize]</c>.</summary>
+    protected KeyValueCache(int layers, long batchSize, int heads, int capacity, int headSize, ScalarType dtype, Device? device)
+    {
+        if (batchSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "A cache holds at least one sequence.");
+        // The cache outlives the dispose scope of whichever step created it.
+        Keys = zeros([layers, batchSize, heads, capacity, headSize], dtype, device).DetachFromDisposeScope();
+        Values = zeros([layers, batchSize, heads, capacity, headSize], dtype, device).DetachFromDisposeScope();
+    }
+
+    /// <summary>Keys of every layer, <c>[Layers, B, nh, BlockSize, hs]</c>; positions ≥ <see cref="Length"/> are stale.</summary>
+    public Tensor Keys { get; }
+
+    /// <summary>Values of every layer, <c>[Layers, B, nh, BlockSize, hs]</c>; positions ≥ <see cref="Length"/> are stale.</summary>
+    public Tensor Values { get; }
+
+    /// <summary>Number of sequences B the cache holds.</summary>
+    public long BatchSize => Keys.shape[1];
+
+    /// <summary>Most positions the cache holds: the model's BlockSize.</summary>
+    public int Capacity => (int)Keys.shape[3];
+
+    /// <summary>Positions filled so far; the next token fed to the model gets this position.</summary>
+    public int Length { get; private set; }
+
+    /// <summary>Forgets every position (the memory is kept and overwritten).</summary>
+    public void Clear() => Length = 0;
+
+    /// <summary>
+    /// Attention of <paramref name="q"/> over the cached positions and the new ones: stores the new keys
+    /// <paramref name="k"/> and values <paramref name="v"/> of <paramref name="layer"/> at positions
+    /// <see cref="Length"/> … <see cref="Length"/>+T−1 and returns <c>[B, nh, T, hs]</c>, each new
+    /// position attending to every earlier position and itself. The generated attention calls it.
+    /// </summary>
+    /// <param name="layer">The block, 0 … Layers−1.</param>
+    /// <param name="q">Queries of the new positions, <c>[B, nh, T, hs]</c>.</param>
+    /// <param name="k">Keys of the new positions, <c>[B, nh, T, hs]</c>.</param>
+    /// <param name="v">Values of the new positions, <c>[B, nh, T, hs]</c>.</param>
+    public Tensor Attend(int layer, Tensor q, Tensor k, Tensor v)
+    {
+        long t = q.shape[2], past = Length, total = past + t;
+        if (total > Capacity)
+            throw new InvalidOperationException(
+                $"The KV cache holds {Capacity} positions (BlockSize); {past} are filled and {t} more do not fit. Clear it and feed the last {Capacity} tokens.");
+        using var layerKeys = Keys.select(0, layer);                        // [B, nh, BlockSize, hs]
+        using var layerValues = Values.select(0, layer);                    // [B, nh, BlockSize, hs]
+        using (var slot = layerKeys.narrow(2, past, t)) slot.copy_(k);     // positions past … total-1
+        using (var slot = layerValues.narrow(2, past, t)) slot.copy_(v);
+        using var keys = layerKeys.narrow(2, 0, total);                     // [B, nh, total, hs]
+        using var values = layerValues.narrow(2, 0, total);                 // [B, nh, total, hs]
+
+        // SDPA's is_causal mask is aligned to the top left (query i sees keys 0 … i), which is only right
+        // when there are as many queries as keys. One new query is the newest position: it sees every
+        // key, so it needs no mask. Several new queries after a filled prefix need the mask aligned to
+        // the bottom right: query i sees keys 0 … past+i.
+        if (t == 1)
+            return nn.functional.scaled_dot_product_attention(q, keys, values);
+        if (past == 0)
+            return nn.functional.scaled_dot_product_attention(q, keys, values, is_casual: true);
+        using var allowed = ones(t, total, dtype: ScalarType.Bool, device: q.device).tril(past);   // [T, total]
+        return nn.functional.scaled_dot_product_attention(q, keys, values, attn_mask: allowed);
+    }
+
+    /// <summary>Marks <paramref name="tokens"/> more positions as filled, after every layer has attended.</summary>
+    public void Advance(long tokens) => Length += checked((int)tokens);
+
+    /// <summary>Frees the keys and values.</summary>
+    public void Dispose()
+    {
+        Keys.Dispose();
+        Values.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>
+/// A language model that can continue a sequence from a <see cref="KeyValueCache"/>. Every <c>[Gpt]</c>
+/// model implements it; <see cref="CachedDecoder"/> drives it.
+/// </summary>
+public interface ICachedLanguageModel
+{
+    /// <summary>An empty cache for <paramref name="batchSize"/> sequences, on the model's device, in its compute precision.</summary>
+    KeyValueCache CreateCache(long batchSize);
+
+    /// <summary>
+    /// Feeds the new tokens <paramref name="idx"/> <c>[B, T]</c> (positions <c>cache.Length</c> onward, at most
+    /// BlockSize in all) and returns the float32 logits of the last one, <c>[B, VocabSize]</c>. Inference only:
+    /// no gradients, no dropout.
+    /// </summary>
+    torch.Tensor forward(torch.Tensor idx, KeyValueCache cache);
+}
