@@ -15,21 +15,20 @@ namespace TinyGpt;
 /// cache is refilled from the whole window (with the LM head still on the last position only). So the cache
 /// pays off until the context is full and then costs about what the full recompute costs.</para>
 /// <para>Any other change of the sequence (a new prompt, a new sample) is detected by comparing with the
-/// tokens already fed, and refills the cache too.</para>
+/// tokens already fed, and refills the cache too. A model without a cached forward pass (the bigram
+/// baseline) is run on the whole cropped context, so a sampler can use this class for every model.</para>
 /// </remarks>
 public sealed class CachedDecoder : IDisposable
 {
-    private readonly ICachedLanguageModel cached;
+    private readonly ICachedLanguageModel? cached;
     private readonly List<long> fed = [];    // the tokens whose keys and values the cache holds, in order
     private KeyValueCache? cache;
 
-    /// <summary>Wraps <paramref name="model"/>, which must be a generated <c>[Gpt]</c> model (<see cref="ICachedLanguageModel"/>).</summary>
-    /// <exception cref="ArgumentException">The model has no cached forward pass (e.g. the bigram baseline).</exception>
+    /// <summary>Decodes <paramref name="model"/>: with a KV cache when it is a generated <c>[Gpt]</c> model (<see cref="ICachedLanguageModel"/>).</summary>
     public CachedDecoder(LanguageModel model)
     {
         Model = model;
-        cached = model as ICachedLanguageModel
-            ?? throw new ArgumentException($"{model.GetName()} has no KV-cache forward pass; sample from it with the full recompute.", nameof(model));
+        cached = model as ICachedLanguageModel;
     }
 
     /// <summary>True when <paramref name="model"/> can be sampled with a KV cache.</summary>
@@ -53,6 +52,9 @@ public sealed class CachedDecoder : IDisposable
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var blockSize = Model.Config.BlockSize;
+        var device = Model.parameters().FirstOrDefault()?.device ?? CPU;
+        if (cached is null)
+            return FullRecompute(tokens, blockSize, device);
         cache ??= cached.CreateCache(batchSize: 1);
 
         long[] feed;
@@ -75,7 +77,6 @@ public sealed class CachedDecoder : IDisposable
         if (feed.Length == 0)
             throw new ArgumentException("The cache already holds these tokens; give one more to get the next logits.", nameof(tokens));
 
-        var device = Model.parameters().FirstOrDefault()?.device ?? CPU;
         var idx = tensor(feed, [1, feed.Length]).to(device);                // [1, T_new]
         var logits = cached.forward(idx, cache);                            // [1, V] float32
         fed.AddRange(feed);
@@ -105,6 +106,17 @@ public sealed class CachedDecoder : IDisposable
             Model.train(wasTraining);
         }
         return tokens;
+    }
+
+    /// <summary>The last BlockSize tokens through <c>forward</c>, the last position's logits (nanoGPT's <c>generate</c>).</summary>
+    private float[] FullRecompute(IReadOnlyList<long> tokens, int blockSize, Device device)
+    {
+        var start = Math.Max(0, tokens.Count - blockSize);
+        var context = new long[tokens.Count - start];
+        for (var i = 0; i < context.Length; i++)
+            context[i] = tokens[start + i];
+        var logits = Model.forward(tensor(context, [1, context.Length]).to(device));   // [1, T, V]
+        return logits[0, -1].to(ScalarType.Float32).cpu().data<float>().ToArray();     // [V]
     }
 
     /// <summary>True when the cache holds a proper prefix of <paramref name="tokens"/>.</summary>
