@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using TinyGpt;
+using TinyGpt.Bench;
+using static TorchSharp.torch;
+
+// TinyGpt's benchmark (issue 6): training throughput against PyTorch on the same batches from the same
+// weights, MFU against matmul peaks measured in this run, KV-cache sampling against the full recompute,
+// and RSS over a long run. Usage: bash bench/run [--quick] [--memory] [--no-pytorch] [--no-malloc-tuning] [--threads N]
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+var quick = args.Contains("--quick");
+var memoryOnly = args.Contains("--memory");
+var threads = args.SkipWhile(a => a != "--threads").Skip(1).Select(int.Parse).FirstOrDefault(Environment.ProcessorCount);
+var mallocTuned = !args.Contains("--no-malloc-tuning") && MallocTuning.Apply();
+set_num_threads(threads);
+
+if (args.Contains("--memory-worker"))
+    return MemoryWorker(int.Parse(args[Array.IndexOf(args, "--memory-worker") + 1]));
+
+var o = Console.Out;
+var targets = new List<string>();
+o.WriteLine("TinyGpt benchmark" + (quick ? " (--quick: too few steps for conclusions)" : ""));
+Machine.Describe(o, threads, mallocTuned);
+var load0 = Machine.Load();
+if (load0 > Environment.ProcessorCount * 0.75)
+    o.WriteLine($"WARNING    load average {load0:F1} on {Environment.ProcessorCount} cores: other processes compete, the figures below are not representative.");
+o.WriteLine();
+
+if (memoryOnly)
+{
+    MemoryCheck(2000);
+    return 0;
+}
+
+var repo = FindRepository();
+var pyScript = Path.Combine(repo, "bench", "pytorch_train.py");
+string? pyMissing = args.Contains("--no-pytorch") ? "skipped (--no-pytorch)" : PyTorch.Missing();
+var py = pyMissing is null ? new PyTorch(pyScript, threads) : null;
+if (pyMissing is not null)
+    o.WriteLine($"PyTorch    {pyMissing}; the PyTorch column stays empty.\n");
+
+// 1. Peaks, measured now, in this run.
+o.WriteLine("Matmul peaks (2048³, best of 6)");
+var peak32 = Measurements.MatmulPeak(ScalarType.Float32);
+var peak16 = Measurements.MatmulPeak(ScalarType.BFloat16);
+o.WriteLine($"  libtorch 2.10 (TorchSharp) float32  {peak32,7:F0} GFLOP/s");
+o.WriteLine($"  libtorch 2.10 (TorchSharp) bfloat16 {peak16,7:F0} GFLOP/s");
+double? pyPeak = null;
+if (py is not null)
+{
+    var p = py.Peak();
+    pyPeak = (double)p["float32_gflops"]!;
+    o.WriteLine($"  PyTorch {p["torch"]} ({p["blas"]}) float32 {pyPeak,7:F0} GFLOP/s");
+}
+o.WriteLine();
+
+// 2. Training.
+var (tokens, corpusSource) = Workload.Corpus(65);
+o.WriteLine($"Data       {corpusSource}; both sides train on the same batches from the same float32 starting weights.");
+var work = Directory.CreateTempSubdirectory("tinygpt-bench-");
+try
+{
+    var baby = new TrainingSpec("baby 4/4/128, T 64, B 12", new BabyGpt().Config, 12, quick ? 20 : 50, quick ? 30 : 150);
+    var shakespeare = new TrainingSpec("shakespeare_char 6/6/384, T 256, B 64", new ShakespeareGpt().Config, 64, 1, quick ? 1 : 4);
+    CompareTraining(baby, () => new BabyGpt(), () => new BabyBf16Gpt(), BabyGpt.FlopsPerToken, 1.5, "≥ 1.5×");
+    CompareTraining(shakespeare, () => new ShakespeareGpt(), () => new ShakespeareBf16Gpt(), ShakespeareGpt.FlopsPerToken, 2.5, "≥ 2.5×");
+}
+finally
+{
+    work.Delete(recursive: true);
+}
+
+// 3. Sampling.
+var newTokens = quick ? 100 : 500;
+o.WriteLine($"Sampling   shakespeare_char config (float32, random weights), prompt of 1 token, {newTokens} new tokens, same seed");
+using (var model = Seeded(() => new ShakespeareGpt()))
+{
+    model.CheckShapes = false;
+    var full = Measurements.SampleFullRecompute(model, [0], newTokens, seed: 1337);
+    var cached = Measurements.SampleCached(model, [0], newTokens, seed: 1337);
+    var same = full.Tokens.SequenceEqual(cached.Tokens);
+    var window = ShakespeareGpt.BlockSize - 1;                 // new tokens that fit the context with the prompt
+    double fullAll = full.Seconds.Sum(), cachedAll = cached.Seconds.Sum();
+    double fullIn = full.Seconds.Take(window).Sum(), cachedIn = cached.Seconds.Take(window).Sum();
+    o.WriteLine($"  full recompute  {newTokens / fullAll,8:F0} tokens/s ({fullAll:F1} s)");
+    o.WriteLine($"  KV cache        {newTokens / cachedAll,8:F0} tokens/s ({cachedAll:F1} s; {cached.Refills} cache fills)   same tokens: {(same ? "yes" : "NO")}");
+    o.WriteLine($"  ratio           {fullAll / cachedAll,8:F1}× over all {newTokens} tokens; {fullIn / cachedIn:F1}× over the first {Math.Min(window, newTokens)} (context within BlockSize)");
+    targets.Add($"KV-cache sampling ≥ 10× at {newTokens} tokens: {fullAll / cachedAll:F1}× → {(fullAll / cachedAll >= 10 ? "met" : "NOT met")} " +
+        $"(past BlockSize every token refills the cache from the shifted window, as exactness requires; within the window {fullIn / cachedIn:F1}×); same tokens: {(same ? "yes" : "NO")}");
+}
+o.WriteLine();
+
+// 4. Memory.
+if (!quick && !args.Contains("--no-memory"))
+    MemoryCheck(2000);
+
+o.WriteLine("Targets (issue 6)");
+foreach (var t in targets)
+    o.WriteLine("  " + t);
+o.WriteLine($"\nLoad       1-min load average {Machine.Load():F2} at the end (started at {load0:F2}).");
+return 0;
+
+void CompareTraining(TrainingSpec spec, Func<LanguageModel> fp32Factory, Func<LanguageModel> bf16Factory, long flopsPerToken, double target, string targetText)
+{
+    o.WriteLine($"Training   {spec.Name}: {spec.WarmupSteps} warm-up + {spec.Steps} timed steps, AdamW lr {TrainingSpec.LearningRate} betas ({TrainingSpec.Beta1}, {TrainingSpec.Beta2}) wd {TrainingSpec.WeightDecay}, clip {TrainingSpec.GradClip}, dropout {spec.Config.Dropout}");
+    var batches = Workload.Batches(tokens, spec, seed: 1337);
+    var batchPath = Path.Combine(work.FullName, "batches.bin");
+    var weightsPath = Path.Combine(work.FullName, "weights.bin");
+    Workload.WriteBatches(batchPath, batches);
+
+    using var fp32 = Seeded(fp32Factory);
+    Workload.WriteWeights(weightsPath, fp32);
+    using var bf16 = bf16Factory();
+    bf16.load_state_dict(fp32.state_dict());
+
+    var rows = new List<(string Side, TrainingResult Result, double Peak)>();
+    if (py is not null)
+    {
+        var specPath = Path.Combine(work.FullName, "spec.json");
+        File.WriteAllText(specPath, PyTorch.SpecJson(spec, weightsPath, batchPath));
+        var r = py.Train(specPath);
+        var losses = r["losses"]!.AsArray().Select(n => (double)n!).ToList();
+        rows.Add(("PyTorch fp32", new TrainingResult((double)r["seconds"]!, losses, spec.Steps, spec.TokensPerStep), pyPeak!.Value));
+        o.WriteLine($"  PyTorch model: {r["model"]}");
+    }
+    var bf16Result = Workload.Train(bf16, spec, batches);
+    rows.Add(("TinyGpt bf16", bf16Result, peak16));
+    var fp32Result = Workload.Train(fp32, spec, batches);
+    rows.Add(("TinyGpt fp32", fp32Result, peak32));
+
+    o.WriteLine($"  {"",-14}{"ms/step",10}{"tokens/s",10}{"GFLOP/s",9}{"MFU",7}   loss after {spec.TotalSteps} steps (mean of last {Math.Min(10, spec.TotalSteps)})");
+    foreach (var (side, r, peak) in rows)
+    {
+        var gflops = r.TokensPerSecond * flopsPerToken / 1e9;
+        o.WriteLine($"  {side,-14}{r.MillisecondsPerStep,10:F1}{r.TokensPerSecond,10:F0}{gflops,9:F0}{100 * gflops / peak,6:F0}%   {r.FinalLoss:F4}");
+    }
+    o.WriteLine($"  (MFU: nanoGPT's 6N + 12·L·H·Q·T = {flopsPerToken:N0} FLOPs/token over the peak of the precision used)");
+    var pyRow = rows.FirstOrDefault(r => r.Side.StartsWith("PyTorch"));
+    if (pyRow.Result is { } pyResult)
+    {
+        double ratio16 = bf16Result.TokensPerSecond / pyResult.TokensPerSecond, ratio32 = fp32Result.TokensPerSecond / pyResult.TokensPerSecond;
+        o.WriteLine($"  vs PyTorch: bf16 {ratio16:F2}×, fp32 {ratio32:F2}× (target {targetText})");
+        targets.Add($"Training {spec.Name.Split(' ')[0]} {targetText} PyTorch: bf16 {ratio16:F2}× → {(ratio16 >= target ? "met" : "NOT met")}; fp32 {ratio32:F2}×; " +
+            $"losses bf16 {bf16Result.FinalLoss:F3} / fp32 {fp32Result.FinalLoss:F3} / PyTorch {pyResult.FinalLoss:F3}");
+    }
+    var mfuTarget = spec.Config.Embd >= 384 ? "shakespeare MFU: bf16 ≥ 50 % of bf16 peak, fp32 ≥ 70 % of fp32 peak" : null;
+    if (mfuTarget is not null)
+    {
+        double mfu16 = bf16Result.TokensPerSecond * flopsPerToken / 1e9 / peak16, mfu32 = fp32Result.TokensPerSecond * flopsPerToken / 1e9 / peak32;
+        targets.Add($"MFU ({mfuTarget}): bf16 {100 * mfu16:F0} % → {(mfu16 >= 0.5 ? "met" : "NOT met")}; fp32 {100 * mfu32:F0} % → {(mfu32 >= 0.7 ? "met" : "NOT met")}");
+    }
+    o.WriteLine();
+}
+
+void MemoryCheck(int steps)
+{
+    o.WriteLine($"Memory     baby config, float32, {steps} training steps in a fresh process (RSS = resident set size)");
+    var info = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
+    foreach (var a in new[] { "--memory-worker", steps.ToString(), "--threads", threads.ToString() }.Concat(mallocTuned ? [] : new[] { "--no-malloc-tuning" }))
+        info.ArgumentList.Add(a);
+    using var process = Process.Start(info)!;
+    var lines = process.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    process.WaitForExit();
+    var rss = JsonNode.Parse(lines[^1])!;
+    double at200 = (double)rss["rss200"]!, atEnd = (double)rss["rssEnd"]!;
+    var growth = atEnd / at200 - 1;
+    o.WriteLine($"  RSS after 200 steps {at200:F0} MiB, after {steps} steps {atEnd:F0} MiB: {100 * growth:+0.0;-0.0} %");
+    targets.Add($"Memory flat (RSS after {steps} within 5 % of RSS after 200): {100 * growth:+0.0;-0.0} % → {(Math.Abs(growth) <= 0.05 ? "met" : "NOT met")}");
+    o.WriteLine();
+}
+
+static int MemoryWorker(int steps)
+{
+    var (tokens, _) = Workload.Corpus(65);
+    using var model = Seeded(() => new BabyGpt());
+    var spec = new TrainingSpec("memory", model.Config, 12, 0, steps);
+    double rss200 = 0;
+    Workload.Train(model, spec, Workload.Batches(tokens, spec, seed: 7), (step, _) =>
+    {
+        if (step == 200)
+        {
+            GC.Collect();
+            rss200 = Machine.RssMiB();
+        }
+    });
+    GC.Collect();
+    Console.WriteLine($"{{\"rss200\": {rss200.ToString(CultureInfo.InvariantCulture)}, \"rssEnd\": {Machine.RssMiB().ToString(CultureInfo.InvariantCulture)}}}");
+    return 0;
+}
+
+static T Seeded<T>(Func<T> create)
+{
+    TorchSharp.torch.random.manual_seed(1337);
+    return create();
+}
+
+static string FindRepository()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        if (File.Exists(Path.Combine(dir.FullName, "TinyGpt.sln")))
+            return dir.FullName;
+    throw new InvalidOperationException("Run the benchmark from the TinyGpt repository (bench/run).");
+}

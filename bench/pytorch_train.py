@@ -1,0 +1,228 @@
+#!/usr/bin/python3
+"""The PyTorch side of TinyGpt's benchmark: nanoGPT's model and AdamW setup in float32, as nanoGPT runs
+on a CPU, trained on the exact batches and from the exact starting weights the C# side used.
+
+Run by bench/TinyGpt.Bench (one JSON object on stdout); by hand:
+  pytorch_train.py peak --threads 2
+  pytorch_train.py train --spec spec.json --threads 2
+
+The model is tests/python/reference_gpt.py's GPT when that file exists (the project's parity reference),
+otherwise the equivalent below. PyTorch 1.13 has no scaled_dot_product_attention: attention is the explicit
+masked softmax, as nanoGPT does on PyTorch < 2.0.
+"""
+
+import argparse
+import json
+import math
+import os
+import struct
+import sys
+import time
+
+import torch
+import torch.nn as nn
+from torch.nn import functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REFERENCE = os.path.join(HERE, "..", "tests", "python")
+
+
+class Config:
+    def __init__(self, n_layer, n_head, n_embd, block_size, vocab_size, dropout, bias, tie_weights=True):
+        self.n_layer, self.n_head, self.n_embd = n_layer, n_head, n_embd
+        self.block_size, self.vocab_size, self.dropout = block_size, vocab_size, dropout
+        self.bias, self.tie_weights = bias, tie_weights
+
+
+class LayerNorm(nn.Module):
+    def __init__(self, ndim, bias):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(ndim))
+        self.bias = nn.Parameter(torch.zeros(ndim)) if bias else None
+
+    def forward(self, x):
+        return F.layer_norm(x, self.weight.shape, self.weight, self.bias, 1e-5)
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.n_head, self.n_embd = c.n_head, c.n_embd
+        self.c_attn = nn.Linear(c.n_embd, 3 * c.n_embd, bias=c.bias)
+        self.c_proj = nn.Linear(c.n_embd, c.n_embd, bias=c.bias)
+        self.attn_dropout = nn.Dropout(c.dropout)
+        self.resid_dropout = nn.Dropout(c.dropout)
+        causal = torch.tril(torch.ones(c.block_size, c.block_size))
+        self.register_buffer("bias", causal.view(1, 1, c.block_size, c.block_size), persistent=False)
+
+    def forward(self, x):
+        B, T, C = x.size()
+        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
+        q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))
+        att = self.attn_dropout(F.softmax(att, dim=-1))
+        y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
+        return self.resid_dropout(self.c_proj(y))
+
+
+class Mlp(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.c_fc = nn.Linear(c.n_embd, 4 * c.n_embd, bias=c.bias)
+        self.gelu = nn.GELU()
+        self.c_proj = nn.Linear(4 * c.n_embd, c.n_embd, bias=c.bias)
+        self.dropout = nn.Dropout(c.dropout)
+
+    def forward(self, x):
+        return self.dropout(self.c_proj(self.gelu(self.c_fc(x))))
+
+
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.ln_1 = LayerNorm(c.n_embd, c.bias)
+        self.attn = SelfAttention(c)
+        self.ln_2 = LayerNorm(c.n_embd, c.bias)
+        self.mlp = Mlp(c)
+
+    def forward(self, x):
+        x = x + self.attn(self.ln_1(x))
+        return x + self.mlp(self.ln_2(x))
+
+
+class Gpt(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.config = c
+        self.transformer = nn.ModuleDict(dict(
+            wte=nn.Embedding(c.vocab_size, c.n_embd),
+            wpe=nn.Embedding(c.block_size, c.n_embd),
+            drop=nn.Dropout(c.dropout),
+            h=nn.ModuleList([Block(c) for _ in range(c.n_layer)]),
+            ln_f=LayerNorm(c.n_embd, c.bias)))
+        self.lm_head = nn.Linear(c.n_embd, c.vocab_size, bias=False)
+        self.transformer.wte.weight = self.lm_head.weight
+
+    def forward(self, idx, targets):
+        T = idx.size(1)
+        pos = torch.arange(0, T, dtype=torch.long)
+        x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(pos))
+        for block in self.transformer.h:
+            x = block(x)
+        logits = self.lm_head(self.transformer.ln_f(x))
+        return logits, F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+
+
+def build_model(c):
+    """The project's reference model when it is there, else the equivalent above."""
+    if os.path.exists(os.path.join(REFERENCE, "reference_gpt.py")):
+        sys.path.insert(0, REFERENCE)
+        import reference_gpt
+        config = reference_gpt.GPTConfig(block_size=c.block_size, vocab_size=c.vocab_size, n_layer=c.n_layer,
+                                         n_head=c.n_head, n_embd=c.n_embd, dropout=c.dropout, bias=c.bias)
+        return reference_gpt.GPT(config), "tests/python/reference_gpt.py"
+    return Gpt(c), "bench/pytorch_train.py"
+
+
+def read_tensors(path):
+    """The weights the C# side wrote: u64 header length, JSON {name: {shape, offset}}, float32 data."""
+    with open(path, "rb") as f:
+        (length,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(length).decode("utf-8"))
+        data = f.read()
+    out = {}
+    for name, entry in header.items():
+        count = math.prod(entry["shape"])
+        flat = torch.frombuffer(bytearray(data[entry["offset"]:entry["offset"] + 4 * count]), dtype=torch.float32)
+        out[name] = flat.view(entry["shape"])
+    return out
+
+
+def configure_optimizer(model, lr, betas, weight_decay):
+    """nanoGPT's configure_optimizers: decay the >= 2-D tensors, not biases and norm gains."""
+    params = [p for p in model.parameters() if p.requires_grad]      # a tied weight once
+    decay = [p for p in params if p.dim() >= 2]
+    no_decay = [p for p in params if p.dim() < 2]
+    groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=lr, betas=betas)             # PyTorch 1.13: no fused AdamW on CPU
+
+
+def train(spec):
+    c = Config(**spec["config"])
+    model, source = build_model(c)
+    weights = read_tensors(spec["weights"])
+    missing, unexpected = model.load_state_dict(weights, strict=False)
+    missing = [k for k in missing if not (k == "lm_head.weight" and "transformer.wte.weight" in weights)]
+    if missing or unexpected:
+        raise SystemExit(f"weights do not fit the model: missing {missing}, unexpected {unexpected}")
+    torch.manual_seed(spec.get("seed", 1337))
+    opt = configure_optimizer(model, spec["lr"], tuple(spec["betas"]), spec["weight_decay"])
+    B, T = spec["batch_size"], c.block_size
+    steps = spec["warmup_steps"] + spec["steps"]
+    with open(spec["batches"], "rb") as f:
+        data = torch.frombuffer(bytearray(f.read()), dtype=torch.int64).view(steps, B, T + 1)
+    model.train()
+    losses, timed = [], 0.0
+    for step in range(steps):
+        x, y = data[step, :, :T].contiguous(), data[step, :, 1:].contiguous()
+        began = time.perf_counter()
+        _, loss = model(x, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), spec["grad_clip"])
+        opt.step()
+        value = loss.item()
+        if step >= spec["warmup_steps"]:
+            timed += time.perf_counter() - began
+        losses.append(value)
+    return {"model": source, "seconds": timed, "losses": losses, "threads": torch.get_num_threads()}
+
+
+def peak(size=2048, repeats=5):
+    """Best float32 matmul GFLOP/s at size^3 (what the BLAS behind this torch delivers)."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b
+    best = float("inf")
+    for _ in range(repeats):
+        began = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - began)
+    return {"float32_gflops": 2 * size ** 3 / best / 1e9, "size": size}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["peak", "train"])
+    parser.add_argument("--spec", help="JSON file: config, weights, batches, steps, optimizer settings")
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.command == "peak":
+        result = peak()
+    else:
+        with open(args.spec, encoding="utf-8") as f:
+            result = train(json.load(f))
+    result["torch"] = torch.__version__
+    result["blas"] = loaded_blas()
+    print(json.dumps(result))
+
+
+def loaded_blas():
+    """The BLAS this process really runs: Debian's torch calls whichever libblas.so.3 the alternatives pick."""
+    torch.randn(64, 64) @ torch.randn(64, 64)
+    with open("/proc/self/maps", encoding="utf-8") as f:
+        libraries = {line.split()[-1] for line in f if ".so" in line}
+    for library in sorted(libraries):
+        if "openblas" in library:
+            return "OpenBLAS (" + ("OpenMP" if "openmp" in library else "pthreads" if "pthread" in library else "serial") + ")"
+    for library in sorted(libraries):
+        if "libmkl" in library:
+            return "MKL"
+    return "reference BLAS (slow: apt-get install libopenblas0-openmp)"
+
+
+if __name__ == "__main__":
+    main()
