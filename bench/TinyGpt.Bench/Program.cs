@@ -18,6 +18,8 @@ set_num_threads(threads);
 
 if (args.Contains("--memory-worker"))
     return MemoryWorker(int.Parse(args[Array.IndexOf(args, "--memory-worker") + 1]));
+if (args.Contains("--probe"))
+    return Probe(args[Array.IndexOf(args, "--probe") + 1]);
 
 var o = Console.Out;
 var targets = new List<string>();
@@ -187,6 +189,27 @@ static int MemoryWorker(int steps)
     });
     GC.Collect();
     Console.WriteLine($"{{\"rss200\": {rss200.ToString(CultureInfo.InvariantCulture)}, \"rssEnd\": {Machine.RssMiB().ToString(CultureInfo.InvariantCulture)}}}");
+    return 0;
+}
+
+// A lever check: a few training steps of one model in a fresh process; step times and peak RSS (VmHWM).
+static int Probe(string which)
+{
+    var (tokens, _) = Workload.Corpus(65);
+    using LanguageModel model = which switch
+    {
+        "baby" => Seeded(() => new BabyGpt()),
+        "baby-bf16" => Seeded(() => new BabyBf16Gpt()),
+        "shakespeare" => Seeded(() => new ShakespeareGpt()),
+        "shakespeare-bf16" => Seeded(() => new ShakespeareBf16Gpt()),
+        _ => throw new ArgumentException($"--probe baby|baby-bf16|shakespeare|shakespeare-bf16, not {which}"),
+    };
+    var small = model.Config.Embd < 384;
+    var spec = new TrainingSpec(which, model.Config, small ? 12 : 64, small ? 50 : 1, small ? 100 : 3);
+    var r = Workload.Train(model, spec, Workload.Batches(tokens, spec, seed: 3));
+    var hwm = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:"));
+    Console.WriteLine($"{which}: {r.MillisecondsPerStep:F1} ms/step over {spec.Steps} steps after {spec.WarmupSteps} warm-up; " +
+        $"peak RSS {long.Parse(hwm.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024} MiB; RSS now {Machine.RssMiB():F0} MiB; load {Machine.Load():F1}");
     return 0;
 }
 

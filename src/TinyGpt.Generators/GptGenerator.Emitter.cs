@@ -179,6 +179,7 @@ public sealed partial class GptGenerator
             w.Line("    throw new global::System.ArgumentException(");
             w.Line($"        $\"{m.ClassName}.forward: idx must be int64 [B, T] with 1 ≤ T ≤ BlockSize ({{BlockSize}}); got {{({Shapes}.Describe(idx))}}\",");
             w.Line("        nameof(idx));");
+            WriteScopeOpen(w);
             w.Line("long B = idx.shape[0], T = idx.shape[1];", "batch size, sequence length");
             w.Line("var pos = global::TorchSharp.torch.arange(");
             w.Line("    T, dtype: global::TorchSharp.torch.ScalarType.Int64, device: idx.device);", "[T] positions 0 … T-1");
@@ -192,7 +193,7 @@ public sealed partial class GptGenerator
             w.Line("x = transformer.ln_f.forward(x);", "[B, T, C]");
             WriteLmHead(w, m, "x");
             w.Line($"if (CheckShapes) {Shapes}.Check(logits, {where}, \"logits\", B, T, VocabSize);");
-            w.Line("return logits;");
+            WriteScopedReturn(w, "logits");
         }
         w.Line();
     }
@@ -326,9 +327,10 @@ public sealed partial class GptGenerator
             w.Summary("<c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>; the model passes its <c>CheckShapes</c> as <paramref name=\"checkShapes\"/>.");
             using (w.Block($"public {Tensor} forward({Tensor} x, bool checkShapes)"))
             {
+                WriteScopeOpen(w);
                 w.Line("x = x + attn.forward(ln_1.forward(x), checkShapes);", "[B, T, C]");
                 w.Line("x = x + mlp.forward(ln_2.forward(x));", "[B, T, C]");
-                w.Line("return x;");
+                WriteScopedReturn(w, "x");
             }
             WriteCachedBlockForward(w);
         }
@@ -367,6 +369,7 @@ public sealed partial class GptGenerator
             w.Summary("<c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>; <paramref name=\"checkShapes\"/> checks the attention output's shape.");
             using (w.Block($"public {Tensor} forward({Tensor} x, bool checkShapes)"))
             {
+                WriteScopeOpen(w);
                 w.Line("long B = x.shape[0], T = x.shape[1], C = x.shape[2];", "batch size, sequence length, Embd");
                 WriteQueryKeyValue(w, m);
                 w.Line("var y = global::TorchSharp.torch.nn.functional.scaled_dot_product_attention(");
@@ -374,7 +377,7 @@ public sealed partial class GptGenerator
                 w.Line($"if (checkShapes) {Shapes}.Check(y, {where}, \"y\", B, Heads, T, HeadSize);");
                 w.Line("y = y.transpose(1, 2).contiguous().view(B, T, C);", "[B, T, C] heads side by side again");
                 w.Line($"y = resid_dropout.forward({Linear(m, "c_proj", "y")});", Typed(m, "[B, T, C]"));
-                w.Line("return y;");
+                WriteScopedReturn(w, "y");
             }
             WriteCachedAttentionForward(w, m);
         }
@@ -413,11 +416,12 @@ public sealed partial class GptGenerator
             w.Summary("<c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>.");
             using (w.Block($"public override {Tensor} forward({Tensor} x)"))
             {
+                WriteScopeOpen(w);
                 w.Line($"x = {Linear(m, "c_fc", "x")};", Typed(m, "[B, T, 4·C]"));
                 w.Line("x = gelu.forward(x);", Typed(m, "[B, T, 4·C]"));
                 w.Line($"x = {Linear(m, "c_proj", "x")};", Typed(m, "[B, T, C]"));
                 w.Line("x = dropout.forward(x);", "[B, T, C]");
-                w.Line("return x;");
+                WriteScopedReturn(w, "x");
             }
         }
     }

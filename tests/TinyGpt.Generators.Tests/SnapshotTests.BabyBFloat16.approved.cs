@@ -109,6 +109,7 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
             throw new global::System.ArgumentException(
                 $"BabyBf16Gpt.forward: idx must be int64 [B, T] with 1 ≤ T ≤ BlockSize ({BlockSize}); got {(global::TinyGpt.Shapes.Describe(idx))}",
                 nameof(idx));
+        using var scope = global::TorchSharp.torch.NewDisposeScope();   // intermediates go on return; autograd keeps what backward needs
         long B = idx.shape[0], T = idx.shape[1];                        // batch size, sequence length
         var pos = global::TorchSharp.torch.arange(
             T, dtype: global::TorchSharp.torch.ScalarType.Int64, device: idx.device); // [T] positions 0 … T-1
@@ -123,7 +124,7 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
         using var scores = BFloat16Linear(lm_head, x);                  // [B, T, V] bfloat16
         var logits = scores.to(global::TorchSharp.torch.ScalarType.Float32); // [B, T, V] float32 for softmax and loss
         if (CheckShapes) global::TinyGpt.Shapes.Check(logits, "BabyBf16Gpt.forward", "logits", B, T, VocabSize);
-        return logits;
+        return logits.MoveToOuterDisposeScope();                        // the result outlives the scope
     }
 
     /// <summary>
@@ -300,9 +301,10 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
         /// <summary><c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>; the model passes its <c>CheckShapes</c> as <paramref name="checkShapes"/>.</summary>
         public global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x, bool checkShapes)
         {
+            using var scope = global::TorchSharp.torch.NewDisposeScope(); // intermediates go on return; autograd keeps what backward needs
             x = x + attn.forward(ln_1.forward(x), checkShapes);         // [B, T, C]
             x = x + mlp.forward(ln_2.forward(x));                       // [B, T, C]
-            return x;
+            return x.MoveToOuterDisposeScope();                         // the result outlives the scope
         }
 
         /// <summary>The new positions <c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>, attending to the cached ones too (block <paramref name="layer"/> of the cache).</summary>
@@ -345,6 +347,7 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
         /// <summary><c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>; <paramref name="checkShapes"/> checks the attention output's shape.</summary>
         public global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x, bool checkShapes)
         {
+            using var scope = global::TorchSharp.torch.NewDisposeScope(); // intermediates go on return; autograd keeps what backward needs
             long B = x.shape[0], T = x.shape[1], C = x.shape[2];        // batch size, sequence length, Embd
             var qkv = BFloat16Linear(c_attn, x).split(Embd, dim: 2);    // 3 × [B, T, C] bfloat16
             var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs]
@@ -355,7 +358,7 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
             if (checkShapes) global::TinyGpt.Shapes.Check(y, "BabyBf16Gpt.CausalSelfAttention.forward", "y", B, Heads, T, HeadSize);
             y = y.transpose(1, 2).contiguous().view(B, T, C);           // [B, T, C] heads side by side again
             y = resid_dropout.forward(BFloat16Linear(c_proj, y));       // [B, T, C] bfloat16
-            return y;
+            return y.MoveToOuterDisposeScope();                         // the result outlives the scope
         }
 
         /// <summary>
@@ -407,11 +410,12 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
         /// <summary><c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>.</summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x)
         {
+            using var scope = global::TorchSharp.torch.NewDisposeScope(); // intermediates go on return; autograd keeps what backward needs
             x = BFloat16Linear(c_fc, x);                                // [B, T, 4·C] bfloat16
             x = gelu.forward(x);                                        // [B, T, 4·C] bfloat16
             x = BFloat16Linear(c_proj, x);                              // [B, T, C] bfloat16
             x = dropout.forward(x);                                     // [B, T, C]
-            return x;
+            return x.MoveToOuterDisposeScope();                         // the result outlives the scope
         }
     }
 }

@@ -105,6 +105,7 @@ partial class BiasedUntiedGpt : global::TinyGpt.LanguageModel, global::TinyGpt.I
             throw new global::System.ArgumentException(
                 $"BiasedUntiedGpt.forward: idx must be int64 [B, T] with 1 ≤ T ≤ BlockSize ({BlockSize}); got {(global::TinyGpt.Shapes.Describe(idx))}",
                 nameof(idx));
+        using var scope = global::TorchSharp.torch.NewDisposeScope();   // intermediates go on return; autograd keeps what backward needs
         long B = idx.shape[0], T = idx.shape[1];                        // batch size, sequence length
         var pos = global::TorchSharp.torch.arange(
             T, dtype: global::TorchSharp.torch.ScalarType.Int64, device: idx.device); // [T] positions 0 … T-1
@@ -118,7 +119,7 @@ partial class BiasedUntiedGpt : global::TinyGpt.LanguageModel, global::TinyGpt.I
         x = transformer.ln_f.forward(x);                                // [B, T, C]
         var logits = lm_head.forward(x);                                // [B, T, V]
         if (CheckShapes) global::TinyGpt.Shapes.Check(logits, "BiasedUntiedGpt.forward", "logits", B, T, VocabSize);
-        return logits;
+        return logits.MoveToOuterDisposeScope();                        // the result outlives the scope
     }
 
     /// <summary>
@@ -278,9 +279,10 @@ partial class BiasedUntiedGpt : global::TinyGpt.LanguageModel, global::TinyGpt.I
         /// <summary><c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>; the model passes its <c>CheckShapes</c> as <paramref name="checkShapes"/>.</summary>
         public global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x, bool checkShapes)
         {
+            using var scope = global::TorchSharp.torch.NewDisposeScope(); // intermediates go on return; autograd keeps what backward needs
             x = x + attn.forward(ln_1.forward(x), checkShapes);         // [B, T, C]
             x = x + mlp.forward(ln_2.forward(x));                       // [B, T, C]
-            return x;
+            return x.MoveToOuterDisposeScope();                         // the result outlives the scope
         }
 
         /// <summary>The new positions <c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>, attending to the cached ones too (block <paramref name="layer"/> of the cache).</summary>
@@ -323,6 +325,7 @@ partial class BiasedUntiedGpt : global::TinyGpt.LanguageModel, global::TinyGpt.I
         /// <summary><c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>; <paramref name="checkShapes"/> checks the attention output's shape.</summary>
         public global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x, bool checkShapes)
         {
+            using var scope = global::TorchSharp.torch.NewDisposeScope(); // intermediates go on return; autograd keeps what backward needs
             long B = x.shape[0], T = x.shape[1], C = x.shape[2];        // batch size, sequence length, Embd
             var qkv = c_attn.forward(x).split(Embd, dim: 2);            // 3 × [B, T, C]
             var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs]
@@ -333,7 +336,7 @@ partial class BiasedUntiedGpt : global::TinyGpt.LanguageModel, global::TinyGpt.I
             if (checkShapes) global::TinyGpt.Shapes.Check(y, "BiasedUntiedGpt.CausalSelfAttention.forward", "y", B, Heads, T, HeadSize);
             y = y.transpose(1, 2).contiguous().view(B, T, C);           // [B, T, C] heads side by side again
             y = resid_dropout.forward(c_proj.forward(y));               // [B, T, C]
-            return y;
+            return y.MoveToOuterDisposeScope();                         // the result outlives the scope
         }
 
         /// <summary>
@@ -385,11 +388,12 @@ partial class BiasedUntiedGpt : global::TinyGpt.LanguageModel, global::TinyGpt.I
         /// <summary><c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>.</summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x)
         {
+            using var scope = global::TorchSharp.torch.NewDisposeScope(); // intermediates go on return; autograd keeps what backward needs
             x = c_fc.forward(x);                                        // [B, T, 4·C]
             x = gelu.forward(x);                                        // [B, T, 4·C]
             x = c_proj.forward(x);                                      // [B, T, C]
             x = dropout.forward(x);                                     // [B, T, C]
-            return x;
+            return x.MoveToOuterDisposeScope();                         // the result outlives the scope
         }
     }
 }
