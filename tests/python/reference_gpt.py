@@ -21,6 +21,7 @@ Differences from nanoGPT, all deliberate:
 Commands (run ``reference_gpt.py COMMAND --help``):
   save-random  build a model with random weights, torch.save / safetensors its state dict
   logits       load weights, run token ids through the model in eval mode, write logits and loss
+  describe     list a weights file's tensors and which of them share storage
 """
 
 import argparse
@@ -28,6 +29,7 @@ import json
 import math
 import struct
 import sys
+from collections import OrderedDict
 from dataclasses import dataclass, fields
 
 import torch
@@ -238,12 +240,32 @@ def cmd_save_random(args):
                 prefix = name[: -len("c_attn.weight")]
                 with_masks[prefix + "bias"] = model.get_buffer(prefix + "bias")
             with_masks[name] = t
-        state = with_masks
-    state = {args.prefix + k: v for k, v in state.items()}
+        state = OrderedDict(with_masks)
+    if args.tied_as_one_object and config.tie_weights:                      # one pickled object under both names
+        state = OrderedDict(state)
+        state["lm_head.weight"] = state["transformer.wte.weight"]
+    if args.prefix:
+        state = OrderedDict((args.prefix + k, v) for k, v in state.items())
+    if args.as_checkpoint:                                                  # nanoGPT's train.py ckpt.pt shape
+        state = {"model": state, "optimizer": {"state": {0: {"exp_avg": torch.zeros(3)}}, "param_groups": []},
+                 "model_args": {f.name: getattr(config, f.name) for f in fields(config) if f.name != "tie_weights"},
+                 "iter_num": 5, "best_val_loss": torch.tensor(1.5), "config": {"dataset": "shakespeare_char"}}
     if args.format == "pt":
         torch.save(state, args.out)
     else:
         save_safetensors(state, args.out)
+
+
+def cmd_describe(args):
+    """Prints the names, shapes and dtypes of a weights file, and which names share one storage."""
+    state = load_weights(args.weights)
+    by_storage = {}
+    for name, t in state.items():
+        by_storage.setdefault((t.storage().data_ptr(), t.storage_offset()), []).append(name)
+    print(json.dumps({
+        "tensors": {name: {"shape": list(t.shape), "dtype": str(t.dtype).replace("torch.", "")} for name, t in state.items()},
+        "shared": [names for names in by_storage.values() if len(names) > 1],
+    }))
 
 
 def read_tokens(path):
@@ -285,6 +307,10 @@ def main(argv):
     p.add_argument("--seed", type=int, default=1337)
     p.add_argument("--mask-buffers", action="store_true", help="include each block's [1,1,T,T] attn.bias mask")
     p.add_argument("--prefix", default="", help="prepended to every key, e.g. _orig_mod. as torch.compile does")
+    p.add_argument("--tied-as-one-object", action="store_true",
+                   help="put the very same tensor object under both tied names (pickled once, memoised)")
+    p.add_argument("--as-checkpoint", action="store_true",
+                   help="wrap the state dict as nanoGPT's ckpt.pt does ({'model': ..., 'optimizer': ..., ...})")
     p.set_defaults(run=cmd_save_random)
 
     p = sub.add_parser("logits", help="eval-mode logits (and loss) for token ids")
@@ -293,6 +319,10 @@ def main(argv):
     p.add_argument("--tokens", required=True, help='JSON {"idx": [[...]], "targets": [[...]]}')
     p.add_argument("--out", required=True, help="safetensors file receiving logits [B,T,V] and loss [1]")
     p.set_defaults(run=cmd_logits)
+
+    p = sub.add_parser("describe", help="names, shapes, dtypes and shared storages of a weights file, as JSON")
+    p.add_argument("--weights", required=True)
+    p.set_defaults(run=cmd_describe)
 
     args = parser.parse_args(argv)
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
