@@ -21,6 +21,7 @@ Differences from nanoGPT, all deliberate:
 Commands (run ``reference_gpt.py COMMAND --help``):
   save-random  build a model with random weights, torch.save / safetensors its state dict
   logits       load weights, run token ids through the model in eval mode, write logits and loss
+  resave       load weights into the reference and save its state_dict() again (a round trip)
   describe     list a weights file's tensors and which of them share storage
 """
 
@@ -254,6 +255,20 @@ def cmd_save_random(args):
         torch.save(state, args.out)
     else:
         save_safetensors(state, args.out)
+    if args.tokens:                                                         # one process instead of two
+        run_logits(config, args.out, args.tokens, args.logits_out)
+
+
+def cmd_resave(args):
+    """Loads weights strictly into the reference and saves its state_dict() again, as a nanoGPT
+    user would after loading TinyGpt's export: the PyTorch leg of a round trip."""
+    config = GPTConfig.from_json(args.config)
+    model = GPT(config)
+    model.load_state_dict(load_weights(args.weights), strict=True)
+    if args.format == "pt":
+        torch.save(model.state_dict(), args.out)
+    else:
+        save_safetensors(model.state_dict(), args.out)
 
 
 def cmd_describe(args):
@@ -278,18 +293,21 @@ def read_tokens(path):
 
 
 def cmd_logits(args):
-    config = GPTConfig.from_json(args.config)
+    run_logits(GPTConfig.from_json(args.config), args.weights, args.tokens, args.out)
+
+
+def run_logits(config, weights, tokens, out):
     model = GPT(config)
-    state = load_weights(args.weights)
+    state = load_weights(weights)
     model.load_state_dict(state, strict=True)                               # what nanoGPT does with a checkpoint
     model.eval()
-    idx, targets = read_tokens(args.tokens)
+    idx, targets = read_tokens(tokens)
     with torch.no_grad():
         logits, loss = model(idx, targets)
     result = {"logits": logits.contiguous()}
     if loss is not None:
         result["loss"] = loss.reshape(1)
-    save_safetensors(result, args.out)
+    save_safetensors(result, out)
     summary = {"shape": list(logits.shape)}
     if loss is not None:
         summary["loss"] = loss.item()
@@ -311,6 +329,8 @@ def main(argv):
                    help="put the very same tensor object under both tied names (pickled once, memoised)")
     p.add_argument("--as-checkpoint", action="store_true",
                    help="wrap the state dict as nanoGPT's ckpt.pt does ({'model': ..., 'optimizer': ..., ...})")
+    p.add_argument("--tokens", help="then, as the logits command, run these token ids through the saved weights")
+    p.add_argument("--logits-out", help="with --tokens: where the logits go")
     p.set_defaults(run=cmd_save_random)
 
     p = sub.add_parser("logits", help="eval-mode logits (and loss) for token ids")
@@ -319,6 +339,13 @@ def main(argv):
     p.add_argument("--tokens", required=True, help='JSON {"idx": [[...]], "targets": [[...]]}')
     p.add_argument("--out", required=True, help="safetensors file receiving logits [B,T,V] and loss [1]")
     p.set_defaults(run=cmd_logits)
+
+    p = sub.add_parser("resave", help="load weights strictly into the reference and save its state_dict() again")
+    p.add_argument("--config", required=True)
+    p.add_argument("--weights", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--format", choices=["pt", "safetensors"], default="pt")
+    p.set_defaults(run=cmd_resave)
 
     p = sub.add_parser("describe", help="names, shapes, dtypes and shared storages of a weights file, as JSON")
     p.add_argument("--weights", required=True)
