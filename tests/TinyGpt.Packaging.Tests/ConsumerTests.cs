@@ -49,16 +49,27 @@ public sealed class ConsumerTests(PackedTinyGpt package, ITestOutputHelper log) 
         using var consumer = new ConsumerFolder(package);
         consumer.Write("App/App.csproj", ConsumerFolder.Project("Exe", $"""<PackageReference Include="TinyGpt" Version="{package.Version}" />"""));
         consumer.Write("App/Program.cs", """
+            using TinyGpt;
             using TorchSharp;
 
             using var x = torch.arange(6, dtype: torch.ScalarType.Float32).reshape(2, 3);
             using var gram = x.matmul(x.t());                                  // [[5, 14], [14, 50]]
             Console.WriteLine($"tensor [{string.Join(", ", gram.shape)}] sum {gram.sum().item<float>()}");
+
+            using var model = new TinyModel();
+            using var idx = torch.zeros(2, TinyModel.BlockSize, dtype: torch.int64);
+            using var logits = model.forward(idx);
+            Console.WriteLine($"TinyModel {TinyModel.ParameterCount} parameters, logits [{string.Join(", ", logits.shape)}]");
+
+            [Gpt(Layers = 1, Heads = 1, Embd = 8, BlockSize = 4)]
+            public partial class TinyModel;
             """);
 
         DotNet.Result run = consumer.Run("App");
 
         Assert.Contains("tensor [2, 2] sum 83", run.Output);
+        // The generator ran in the consumer's build: wte 65·8 + wpe 4·8 + one block 784 + ln_f 8, lm_head tied.
+        Assert.Contains("TinyModel 1344 parameters, logits [2, 4, 65]", run.Output);
         // NuGet prefers buildTransitive/ over build/ when a package has both, for direct references too.
         string imports = File.ReadAllText(consumer.Combine("App", "obj", "App.csproj.nuget.g.targets"));
         Assert.Matches(new Regex(@"tinygpt[/\\][^/\\""]+[/\\]build(Transitive)?[/\\]TinyGpt\.targets", RegexOptions.IgnoreCase), imports);
@@ -70,29 +81,29 @@ public sealed class ConsumerTests(PackedTinyGpt package, ITestOutputHelper log) 
     {
         using var consumer = new ConsumerFolder(package);
         consumer.Write("Lib/Lib.csproj", ConsumerFolder.Project("Library", $"""<PackageReference Include="TinyGpt" Version="{package.Version}" />"""));
-        consumer.Write("Lib/Probe.cs", """
-            using TorchSharp;
+        consumer.Write("Lib/LibModel.cs", """
+            using TinyGpt;
 
             namespace Lib;
 
-            public static class Probe
-            {
-                public static string Describe()
-                {
-                    using var x = torch.ones(3, 4);
-                    return $"library tensor [{string.Join(", ", x.shape)}] sum {x.sum().item<float>()}";
-                }
-            }
+            [Gpt(Layers = 2, Heads = 2, Embd = 16, BlockSize = 8, VocabSize = 10)]
+            public partial class LibModel;
             """);
-        // The app itself has no PackageReference: TorchSharp's native files and TinyGpt's targets reach it transitively.
+        // The app itself has no PackageReference: TorchSharp's native files and TinyGpt's targets reach it
+        // transitively, and it uses the model that the generator wrote into the library.
         consumer.Write("App/App.csproj", ConsumerFolder.Project("Exe", """<ProjectReference Include="../Lib/Lib.csproj" />"""));
         consumer.Write("App/Program.cs", """
-            Console.WriteLine(Lib.Probe.Describe());
+            using TorchSharp;
+
+            using var model = new Lib.LibModel();
+            using var idx = torch.ones(3, 5, dtype: torch.int64);
+            using var logits = model.forward(idx);
+            Console.WriteLine($"LibModel logits [{string.Join(", ", logits.shape)}]");
             """);
 
         DotNet.Result run = consumer.Run("App");
 
-        Assert.Contains("library tensor [3, 4] sum 12", run.Output);
+        Assert.Contains("LibModel logits [3, 5, 10]", run.Output);
         string imports = File.ReadAllText(consumer.Combine("App", "obj", "App.csproj.nuget.g.targets"));
         Assert.Matches(new Regex(@"tinygpt[/\\][^/\\""]+[/\\]buildTransitive[/\\]TinyGpt\.targets", RegexOptions.IgnoreCase), imports);
         consumer.AssertBuiltLibraryPatched("App");
