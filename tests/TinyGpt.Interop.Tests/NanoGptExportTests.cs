@@ -14,23 +14,37 @@ public sealed class NanoGptExportTests : IDisposable
     public void Dispose() => temp.Dispose();
 
     [Theory]
-    [InlineData("model.pt", null, WeightFormat.Pt)]
-    [InlineData("model.safetensors", null, WeightFormat.Safetensors)]
-    [InlineData("model.weights", WeightFormat.Pt, WeightFormat.Pt)]
-    [InlineData("model.weights", null, WeightFormat.Safetensors)]
-    public void The_export_loads_strictly_into_nanoGPTs_GPT_with_the_JSON_beside_it(string file, WeightFormat? asked, WeightFormat expected)
+    [InlineData("model.pt", WeightFormat.Pt)]
+    [InlineData("model.safetensors", WeightFormat.Safetensors)]
+    public void The_export_loads_strictly_into_nanoGPTs_GPT_with_the_JSON_beside_it(string file, WeightFormat expected)
     {
         using var model = new LayoutModel(Config with { TieWeights = false }, seed: 4);
 
-        var written = NanoGptExport.Write(model, Vocabulary, temp[file], asked);
+        var written = NanoGptExport.Write(model, Vocabulary, temp[file]);
 
         Assert.Equal(expected, written.Format);
-        Assert.Equal(expected, WeightFormats.Detect(written.Weights));
         Assert.Equal(temp["model.json"], written.Sidecar);
         File.WriteAllText(temp["tokens.json"], """{"idx": [[0, 1, 2, 20]], "targets": [[1, 2, 3, 4]]}""");
         var result = PythonReference.RunJson("logits", "--config", written.Sidecar, "--weights", written.Weights,
             "--tokens", temp["tokens.json"], "--out", temp["logits.safetensors"]);
         Assert.Equal("[1,4,21]", result["shape"]!.ToJsonString());
+    }
+
+    [Theory]
+    [InlineData("w.pt", null, WeightFormat.Pt)]
+    [InlineData("w.pth", null, WeightFormat.Pt)]
+    [InlineData("w.safetensors", null, WeightFormat.Safetensors)]
+    [InlineData("w.weights", WeightFormat.Pt, WeightFormat.Pt)]
+    [InlineData("w.pt", WeightFormat.Safetensors, WeightFormat.Safetensors)]
+    [InlineData("w.weights", null, WeightFormat.Safetensors)]
+    public void The_format_is_the_one_asked_else_the_extensions_else_safetensors(string file, WeightFormat? asked, WeightFormat expected)
+    {
+        using var model = new LayoutModel(Config);
+
+        var written = NanoGptExport.Write(model, Vocabulary, temp[file], asked);
+
+        Assert.Equal(expected, written.Format);
+        Assert.Equal(expected, WeightFormats.Detect(written.Weights));
     }
 
     [Fact]

@@ -51,17 +51,14 @@ public sealed class StateDictFileTests : IDisposable
     [InlineData("--as-checkpoint")]
     public void A_tied_state_dict_saved_by_PyTorch_loads(string variant)
     {
-        var config = temp.Config(Odd with { Bias = false });
+        var config = Odd with { Bias = false };
         string[] extra = variant.StartsWith("--") ? [variant] : [];
-        PythonReference.Run(["save-random", "--config", config, "--out", temp["w.pt"], "--seed", "7", .. extra]);
-        PythonReference.Run("save-random", "--config", config, "--out", temp["w.safetensors"], "--format", "safetensors", "--seed", "7");
+        PythonReference.Run(["save-random", "--config", temp.Config(config), "--out", temp["w.pt"], .. extra]);
 
         var pt = StateDictFile.Load(temp["w.pt"]);
-        var st = StateDictFile.Load(temp["w.safetensors"]);
 
-        Assert.Equal(st.Keys.Order(), pt.Keys.Order());
-        foreach (var (name, tensor) in st)
-            Assert.True(tensor.Equals(pt[name]), name);
+        Assert.Equal(NanoGptLayout.For(config).Select(e => (e.Name, NanoGptLayout.Format(e.Shape))).Order(),
+            pt.Select(kv => (kv.Key, NanoGptLayout.Format(kv.Value.shape))).Order());
         Assert.True(pt[NanoGptLayout.TokenEmbedding].Equals(pt[NanoGptLayout.LmHead]));
         Assert.NotEqual(pt[NanoGptLayout.TokenEmbedding].Handle, pt[NanoGptLayout.LmHead].Handle);
     }
