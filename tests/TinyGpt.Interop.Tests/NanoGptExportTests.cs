@@ -79,6 +79,27 @@ public sealed class NanoGptExportTests : IDisposable
     }
 
     [Fact]
+    public void The_vocabulary_comes_from_the_JSON_asked_for_else_the_one_beside_the_weights()
+    {
+        using var model = new LayoutModel(Config);
+        var written = NanoGptExport.Write(model, Vocabulary, temp["w.pt"]);
+        File.WriteAllText(temp["meta.json"], """{"vocab_size": 2, "itos": {"0": "x", "1": "y"}}""");
+
+        Assert.Equal("xy", NanoGptSidecar.FindVocabulary(written.Weights, temp["meta.json"]));
+        Assert.Equal(Vocabulary, NanoGptSidecar.FindVocabulary(written.Weights));
+        Assert.Null(NanoGptSidecar.FindVocabulary(temp["elsewhere.pt"]));
+        File.WriteAllText(temp["wrong.json"], """{"itos": {"0": 7}}""");
+        Assert.Throws<InvalidDataException>(() => NanoGptSidecar.FindVocabulary(written.Weights, temp["wrong.json"]));
+    }
+
+    [Fact]
+    public void The_bigram_baseline_has_no_nanoGPT_layout()
+    {
+        var error = Assert.Throws<NotSupportedException>(() => NanoGptLayout.For(new GptConfig(0, 0, 0, 1, 65)));
+        Assert.Contains("bigram", error.Message);
+    }
+
+    [Fact]
     public void Export_refuses_a_vocabulary_larger_than_the_model()
     {
         using var model = new LayoutModel(Config with { VocabSize = 3 });

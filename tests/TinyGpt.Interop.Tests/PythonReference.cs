@@ -14,14 +14,12 @@ static class PythonReference
     const string Install = "apt-get install python3-torch libopenblas0-openmp";
 
     static readonly Lazy<string> Script = new(FindScript);
-    static readonly Lazy<string?> TorchProblem = new(ProbeTorch);
+    static readonly Lazy<string?> TorchProblem = new(() => ProbeTorch(Python));
 
     /// <summary>Runs a reference command and returns its standard output; fails the test on any error.</summary>
     public static string Run(params string[] args)
     {
-        if (TorchProblem.Value is { } problem)
-            throw new InvalidOperationException(
-                $"The nanoGPT parity tests need PyTorch for {Python}: {problem}. Install it with `{Install}` (as root; .ci/run does this).");
+        RequireTorch(Python, TorchProblem.Value);
         var (code, stdout, stderr) = Exec(Python, [Script.Value, .. args]);
         if (code != 0)
             throw new InvalidOperationException($"reference_gpt.py {string.Join(' ', args)} failed (exit {code}):\n{stderr}");
@@ -32,10 +30,19 @@ static class PythonReference
     public static JsonObject RunJson(params string[] args) =>
         JsonNode.Parse(Run(args))!.AsObject();
 
-    static string? ProbeTorch()
+    /// <summary>Throws, saying how to install PyTorch, when <paramref name="problem"/> is not null.</summary>
+    public static void RequireTorch(string python, string? problem)
     {
-        if (!File.Exists(Python)) return $"{Python} does not exist";
-        var (code, stdout, stderr) = Exec(Python, ["-c", "import torch; print(torch.__version__)"]);
+        if (problem is not null)
+            throw new InvalidOperationException(
+                $"The nanoGPT parity tests need PyTorch for {python}: {problem}. Install it with `{Install}` (as root; .ci/run does this).");
+    }
+
+    /// <summary>Null when <paramref name="python"/> imports torch, else what went wrong.</summary>
+    public static string? ProbeTorch(string python)
+    {
+        if (!File.Exists(python)) return $"{python} does not exist";
+        var (code, _, stderr) = Exec(python, ["-c", "import torch; print(torch.__version__)"]);
         return code == 0 ? null : $"`import torch` failed: {stderr.Trim().Split('\n').LastOrDefault()}";
     }
 

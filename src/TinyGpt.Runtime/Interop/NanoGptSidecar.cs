@@ -67,17 +67,7 @@ public sealed record NanoGptSidecar(GptConfig Config, string? Vocabulary, string
 
     /// <summary>Reads a sidecar JSON written by <see cref="Write"/> (or by hand in its shape).</summary>
     /// <exception cref="InvalidDataException">Not of that shape; the message says what is wrong.</exception>
-    public static NanoGptSidecar Read(string path)
-    {
-        try
-        {
-            return ReadFrom(Parse(path), path);
-        }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
-        {
-            throw new InvalidDataException($"{path}: a value has the wrong type ({e.Message})", e);
-        }
-    }
+    public static NanoGptSidecar Read(string path) => Typed(path, () => ReadFrom(Parse(path), path));
 
     static NanoGptSidecar ReadFrom(JsonObject root, string path)
     {
@@ -104,9 +94,28 @@ public sealed record NanoGptSidecar(GptConfig Config, string? Vocabulary, string
         var meta = root["meta"] as JsonObject ?? root;
         if (meta["itos"] is null)
             throw new InvalidDataException($"{path}: no vocabulary (expected \"meta\": {{\"vocab_size\", \"itos\", \"stoi\"}} or those keys at the top)");
+        return Typed(path, () => VocabularyOf(meta, path));
+    }
+
+    /// <summary>
+    /// The vocabulary for an imported weights file: from <paramref name="vocabularyJson"/> when given
+    /// (a sidecar or a JSON copy of <c>meta.pkl</c>), else from the sidecar beside
+    /// <paramref name="weightsPath"/> when it exists and holds one, else null (the caller decides,
+    /// e.g. the corpus's own characters).
+    /// </summary>
+    public static string? FindVocabulary(string weightsPath, string? vocabularyJson = null)
+    {
+        if (vocabularyJson is not null) return ReadVocabulary(vocabularyJson);
+        var beside = PathFor(weightsPath);
+        return File.Exists(beside) && Parse(beside)["meta"] is JsonObject ? ReadVocabulary(beside) : null;
+    }
+
+    // JsonNode.GetValue throws these for a value of the wrong JSON type.
+    static T Typed<T>(string path, Func<T> read)
+    {
         try
         {
-            return VocabularyOf(meta, path);
+            return read();
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException)
         {
