@@ -55,7 +55,7 @@ static class PythonReference
             UseShellExecute = false,
         };
         foreach (var arg in args) info.ArgumentList.Add(arg);
-        info.Environment["OMP_NUM_THREADS"] = "2";
+        info.Environment["OMP_NUM_THREADS"] = "1";                         // tiny models; test classes run in parallel
         using var process = Process.Start(info)!;
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();
