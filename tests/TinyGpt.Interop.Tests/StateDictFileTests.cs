@@ -72,6 +72,28 @@ public sealed class StateDictFileTests : IDisposable
     }
 
     [Fact]
+    public void A_truncated_safetensors_file_is_an_error_not_zeros()
+    {
+        using var model = new LayoutModel(Odd);
+        StateDictFile.Save(model.state_dict(), temp["w.safetensors"], WeightFormat.Safetensors);
+        var bytes = File.ReadAllBytes(temp["w.safetensors"]);
+        File.WriteAllBytes(temp["cut.safetensors"], bytes[..^100]);
+
+        var error = Assert.Throws<InvalidDataException>(() => StateDictFile.Load(temp["cut.safetensors"]));
+        Assert.Contains("is truncated", error.Message);
+    }
+
+    [Fact]
+    public void A_failed_write_leaves_neither_the_file_nor_a_partial_one()
+    {
+        using var model = new LayoutModel(Odd);
+        var state = model.state_dict().Append(new("odd.dtype", TorchSharp.torch.zeros(2, dtype: TorchSharp.torch.ScalarType.ComplexFloat32)));
+
+        Assert.ThrowsAny<Exception>(() => StateDictFile.Save(state, temp["w.safetensors"], WeightFormat.Safetensors));
+        Assert.Empty(Directory.GetFiles(temp.Path));
+    }
+
+    [Fact]
     public void Natural_order_puts_block_2_before_block_10()
     {
         var config = new GptConfig(Layers: 11, Heads: 1, Embd: 2, BlockSize: 2, VocabSize: 2);

@@ -31,8 +31,8 @@ public static class NanoGptImport
     public static ImportSummary LoadInto(LanguageModel model, string path)
     {
         using var scope = NewDisposeScope();
-        var format = WeightFormats.Detect(path);
         var file = StateDictFile.Load(path);
+        var format = WeightFormats.Detect(path);
         try
         {
             var target = model.state_dict();

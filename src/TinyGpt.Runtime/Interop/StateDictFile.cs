@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Collections;
+using System.Text.Json.Nodes;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -13,14 +15,16 @@ namespace TinyGpt.Interop;
 /// <remarks>
 /// <para>
 /// Tied weights. nanoGPT's checkpoints hold <c>transformer.wte.weight</c> and <c>lm_head.weight</c>
-/// in one storage. PyBridge's <c>load_py</c> unpickles with deferred reads, one entry stream per
-/// tensor object, and reads each stream once: when two keys name the same pickled tensor (one
-/// object memoised by the pickler) the second read hits the stream the first one disposed
-/// (<see cref="ObjectDisposedException"/>), <c>skip</c> or not. Its lower-level
+/// in one storage. PyBridge 1.4.4's <c>load_py</c> unpickles with deferred reads: one zip-entry
+/// stream per pickled tensor object, read once when the weights are copied. Where one tensor
+/// object stands under two keys (the pickler memoises it, so both keys get the same deferred
+/// tensor) the second copy reads the stream the first disposed: <see cref="ObjectDisposedException"/>,
+/// <c>skip</c> or not. (Two distinct tensor objects over one storage, which is what PyTorch 1.13's
+/// <c>torch.save(model.state_dict())</c> writes, each get their own stream.) PyBridge's lower-level
 /// <see cref="PyTorchUnpickler.UnpickleStateDict(Stream, bool, bool)"/> with eager reads
-/// materialises each tensor while unpickling, so a shared storage is read once per tensor object
-/// and a memoised tensor comes back as the same object under both keys; this class then gives
-/// every key a tensor of its own. No reader of our own is needed.
+/// materialises every tensor object while unpickling, so both layouts load: a memoised object comes
+/// back as one tensor under both keys, and this class gives every key a tensor of its own.
+/// No reader of our own is needed.
 /// </para>
 /// <para>
 /// Safety. Loading never runs code from a file. safetensors is pure data. For <c>.pt</c>,
@@ -67,16 +71,23 @@ public static class StateDictFile
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temporary = full + ".partial";
-        using (var scope = NewDisposeScope())
+        try
         {
-            var dict = format == WeightFormat.Pt ? SharingStorage(tensors) : Contiguous(tensors);
-            using var stream = File.Create(temporary);
-            if (format == WeightFormat.Pt)
-                PyTorchPickler.PickleStateDict(stream, dict, leaveOpen: true);
-            else
-                Safetensors.SaveStateDict(stream, dict, leaveOpen: true);
+            using (var scope = NewDisposeScope())
+            {
+                var dict = format == WeightFormat.Pt ? SharingStorage(tensors) : Contiguous(tensors);
+                using var stream = File.Create(temporary);
+                if (format == WeightFormat.Pt)
+                    PyTorchPickler.PickleStateDict(stream, dict, leaveOpen: true);
+                else
+                    Safetensors.SaveStateDict(stream, dict, leaveOpen: true);
+            }
+            File.Move(temporary, full, overwrite: true);
         }
-        File.Move(temporary, full, overwrite: true);
+        finally
+        {
+            File.Delete(temporary);                                         // only left over when writing failed
+        }
     }
 
     static Dictionary<string, Tensor> Contiguous(IEnumerable<KeyValuePair<string, Tensor>> tensors)
@@ -107,6 +118,20 @@ public static class StateDictFile
     static Dictionary<string, Tensor> LoadSafetensors(string path)
     {
         using var stream = File.OpenRead(path);
+        // PyBridge reads each tensor with one Read call and does not check the header against the
+        // file: a truncated file would load with zeros. Check that every promised byte is there.
+        var header = new byte[8];
+        stream.ReadExactly(header);
+        var headerLength = (long)BinaryPrimitives.ReadUInt64LittleEndian(header);
+        var json = new byte[headerLength];
+        stream.ReadExactly(json);
+        var end = JsonNode.Parse(json)!.AsObject()
+            .Where(kv => kv.Key != "__metadata__")
+            .Select(kv => kv.Value!["data_offsets"]![1]!.GetValue<long>())
+            .DefaultIfEmpty(0).Max();
+        if (8 + headerLength + end > stream.Length)
+            throw new InvalidDataException($"{path} is truncated: its header promises {8 + headerLength + end} bytes, the file has {stream.Length}");
+        stream.Position = 0;
         return Safetensors.LoadStateDict(stream);
     }
 
