@@ -17,16 +17,17 @@ public sealed partial class GptGenerator
     private static readonly string GeneratedCode =
         $"[global::System.CodeDom.Compiler.GeneratedCode(\"TinyGpt.Generators\", \"{typeof(GptGenerator).Assembly.GetName().Version}\")]";
 
-    /// <summary>The file name of a model's source: <c>Namespace.Outer.X.Gpt.g.cs</c>.</summary>
+    /// <summary>
+    /// The file name of a model's source, from its metadata name: <c>Demo.BabyGpt.Gpt.g.cs</c>, or
+    /// <c>Demo.Outer`1+Inner.Gpt.g.cs</c> when nested (so a namespace <c>A.B</c> and a type <c>A.B</c> never collide).
+    /// </summary>
     internal static string HintName(GptModel model)
     {
-        var parts = new List<string>();
-        if (model.Namespace is { } ns)
-            parts.Add(ns.Replace("@", ""));
-        foreach (var outer in model.ContainingTypes)
-            parts.Add(string.Concat(new[] { outer.Name }.Concat(outer.TypeParameters.Select(p => "_" + p.TrimStart('@')))));
-        parts.Add(model.ClassName);
-        return string.Join(".", parts) + ".Gpt.g.cs";
+        var types = model.ContainingTypes
+            .Select(outer => outer.Name + (outer.TypeParameters.IsEmpty ? "" : "`" + outer.TypeParameters.Count))
+            .Append(model.ClassName);
+        var name = string.Join("+", types);
+        return (model.Namespace is { } ns ? ns.Replace("@", "") + "." + name : name) + ".Gpt.g.cs";
     }
 
     /// <summary>The source of one model: nanoGPT's <c>GPT</c> with its hyperparameters as constants.</summary>
