@@ -14,6 +14,7 @@ public sealed partial class GptGenerator
         "Transformer", "Block", "CausalSelfAttention", "Mlp",
         "Layers", "Heads", "Embd", "HeadSize", "BlockSize", "VocabSize", "Dropout", "Bias", "TieWeights",
         "ParameterCount", "FlopsPerToken", "Hyperparameters", "Config", "transformer", "lm_head", "forward",
+        "InitStd", "ResidualInitStd", "InitWeights",
     };
 
     /// <summary>
