@@ -32,6 +32,7 @@ public sealed class GptAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.ClassIsStatic,
         DiagnosticDescriptors.ClassIsRecord,
         DiagnosticDescriptors.ClassNameClashes,
+        DiagnosticDescriptors.ClassIsFileLocal,
     ];
 
     /// <inheritdoc/>

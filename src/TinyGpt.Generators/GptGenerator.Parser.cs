@@ -86,6 +86,7 @@ public sealed partial class GptGenerator
             IsGeneric: type.TypeParameters.Length > 0,
             IsRecord: type.IsRecord,
             IsStatic: type.IsStatic,
+            IsFileLocal: IsFileLocal(type),
             BaseClassName: hasBaseClass ? baseType!.ToDisplayString() : null,
             Layers: layers,
             Heads: heads,
@@ -133,6 +134,14 @@ public sealed partial class GptGenerator
                 IsPartial: IsPartial(outer, cancellationToken)));
         }
         return new EquatableArray<ContainingTypeInfo>(types);
+    }
+
+    private static bool IsFileLocal(INamedTypeSymbol type)
+    {
+        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+            if (t.IsFileLocal)
+                return true;
+        return false;
     }
 
     private static string KeywordOf(INamedTypeSymbol type) => type switch

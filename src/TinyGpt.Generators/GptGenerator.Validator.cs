@@ -45,6 +45,8 @@ public sealed partial class GptGenerator
             OnClass(DiagnosticDescriptors.ClassIsRecord, name);
         if (declaration.IsStatic)
             OnClass(DiagnosticDescriptors.ClassIsStatic, name);
+        if (declaration.IsFileLocal)
+            OnClass(DiagnosticDescriptors.ClassIsFileLocal, name);
         if (!declaration.IsPartial)
             OnClass(DiagnosticDescriptors.ClassNotPartial, name);
         if (declaration.IsGeneric)

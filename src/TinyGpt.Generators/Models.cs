@@ -12,6 +12,7 @@ namespace TinyGpt.Generators;
 /// <param name="IsGeneric">The class declares type parameters.</param>
 /// <param name="IsRecord">The class is a <c>record</c>.</param>
 /// <param name="IsStatic">The class is <c>static</c>.</param>
+/// <param name="IsFileLocal">The class, or a type containing it, is <c>file</c>-local.</param>
 /// <param name="BaseClassName">An explicit base class (other than <c>object</c> and <c>TinyGpt.LanguageModel</c>), or null.</param>
 /// <param name="Layers">Null when the argument is missing.</param>
 /// <param name="Heads">Null when the argument is missing.</param>
@@ -33,6 +34,7 @@ internal sealed record GptDeclaration(
     bool IsGeneric,
     bool IsRecord,
     bool IsStatic,
+    bool IsFileLocal,
     string? BaseClassName,
     int? Layers,
     int? Heads,

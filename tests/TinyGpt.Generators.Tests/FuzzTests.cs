@@ -110,6 +110,7 @@ public class FuzzTests
             var kind = sane ? "class" : Pick(new[] { "class", "class", "class", "record", "struct", "record struct", "interface" });
             var modifiers = new StringBuilder(Chance(0.5) ? "public " : "internal ");
             if (Odd(0.1)) modifiers.Append("static ");
+            else if (Odd(0.05) && containers.Count == 0) modifiers.Clear().Append("file ");
             else if (Chance(0.05)) modifiers.Append("abstract ");
             else if (Chance(0.1)) modifiers.Append("sealed ");
             var partialKeyword = Odd(0.2) ? "" : "partial ";
