@@ -55,6 +55,9 @@ public sealed partial class GptGenerator
             Fail(DiagnosticDescriptors.ClassHasBaseClass, ProblemTarget.BaseClass, null, 0, [name, baseClass]);
         if (GeneratedMemberNames.Contains(name))
             OnClass(DiagnosticDescriptors.ClassNameClashes, name);
+        foreach (var member in declaration.ClashingMembers)
+            Fail(DiagnosticDescriptors.MemberClashes, ProblemTarget.Member, member, 0,
+                [name, member == ".ctor" ? "a parameterless constructor" : $"a member named '{member}'"]);
         for (var depth = 0; depth < declaration.ContainingTypes.Count; depth++)
         {
             var outer = declaration.ContainingTypes[depth];

@@ -128,7 +128,16 @@ public class FuzzTests
             foreach (var container in containers)
                 main.AppendLine(container + " {");
             main.AppendLine($"[{attribute}]{secondAttribute}");
-            main.AppendLine($"{modifiers}{partialKeyword}{kind} {name}{generic}{baseList} {{ }}");
+            var body = Odd(0.15)
+                ? random.Next(4) switch
+                {
+                    0 => "public int Layers => 1;",
+                    1 => $"public {name}() {{ }}",
+                    2 => "public class Block { }",
+                    _ => "public object forward(object x) => x;",
+                }
+                : "";
+            main.AppendLine($"{modifiers}{partialKeyword}{kind} {name}{generic}{baseList} {{ {body} }}");
             foreach (var _ in containers)
                 main.AppendLine("}");
 
