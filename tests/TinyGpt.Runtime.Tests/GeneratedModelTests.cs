@@ -160,6 +160,11 @@ public class GeneratedModelTests
 
         using var untied = new SmallBiasedUntiedGpt();
         Assert.NotEqual(StorageOf(untied.lm_head.weight!), StorageOf(untied.transformer.wte.weight!));
+
+        // Tied as nanoGPT ties (wte takes lm_head's Parameter), the weight is listed once: an optimizer
+        // built from parameters() updates it once per step. state_dict still names both keys.
+        Assert.Equal(model.parameters().Count(), model.parameters().DistinctBy(StorageOf).Count());
+        Assert.Equal(StorageOf(model.state_dict()["lm_head.weight"]), StorageOf(model.state_dict()["transformer.wte.weight"]));
     }
 
     [Fact]
