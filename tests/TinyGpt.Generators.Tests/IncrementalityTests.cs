@@ -77,6 +77,16 @@ public class IncrementalityTests
         Assert.Contains("public const int BlockSize = 32;", result.GeneratedSources.Single(s => s.HintName == "Demo.BabyGpt.Gpt.g.cs").SourceText.ToString());
     }
 
+    [Fact]
+    public void The_walk_finds_a_compiler_object_hidden_in_a_model()
+    {
+        var location = Location.Create("x.cs", default, default);
+        var planted = new { Names = new[] { "a" }, Nested = new List<object> { 1, (Name: "b", Where: location) } };
+
+        var error = Assert.ThrowsAny<Exception>(() => Visit(planted, "planted", new HashSet<object>(ReferenceEqualityComparer.Instance)));
+        Assert.Contains("holds a", error.Message);
+    }
+
     private static void AssertAllCached(GeneratorRunResult result, string after)
     {
         foreach (var name in StepNames)
