@@ -82,7 +82,7 @@ public sealed partial class GptGenerator
     private static void WriteModelDocs(CodeWriter w, GptModel m) =>
         w.Summary([
             $"A GPT with nanoGPT's architecture: {m.Layers} transformer {Plural(m.Layers, "block")} of {m.Heads} attention {Plural(m.Heads, "head")} × {m.HeadSize}",
-            $"dimensions over a {m.Embd}-wide residual stream, a context of {m.BlockSize} tokens and a vocabulary of {m.VocabSize};",
+            $"dimensions on a residual stream of {m.Embd}, with a context of {m.BlockSize} tokens and a vocabulary of {m.VocabSize};",
             $"{N(m.Parameters.Total)} parameters. <c>forward(idx)</c> maps token ids <c>[B, T]</c> (int64, 1 ≤ T ≤ {m.BlockSize})",
             $"to logits <c>[B, T, {m.VocabSize}]</c> for every position; <c>forward(idx, targets)</c> adds the cross-entropy loss."], [
             "The input guards always run. The internal shape checks (after the embeddings, inside and after every",

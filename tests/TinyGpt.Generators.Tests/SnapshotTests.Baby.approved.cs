@@ -12,7 +12,7 @@ namespace Demo;
 
 /// <summary>
 /// A GPT with nanoGPT's architecture: 4 transformer blocks of 4 attention heads × 32
-/// dimensions over a 128-wide residual stream, a context of 64 tokens and a vocabulary of 65;
+/// dimensions on a residual stream of 128, with a context of 64 tokens and a vocabulary of 65;
 /// 804,096 parameters. <c>forward(idx)</c> maps token ids <c>[B, T]</c> (int64, 1 ≤ T ≤ 64)
 /// to logits <c>[B, T, 65]</c> for every position; <c>forward(idx, targets)</c> adds the cross-entropy loss.
 /// </summary>

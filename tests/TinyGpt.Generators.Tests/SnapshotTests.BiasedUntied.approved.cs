@@ -12,7 +12,7 @@ namespace Demo;
 
 /// <summary>
 /// A GPT with nanoGPT's architecture: 2 transformer blocks of 2 attention heads × 32
-/// dimensions over a 64-wide residual stream, a context of 32 tokens and a vocabulary of 65;
+/// dimensions on a residual stream of 64, with a context of 32 tokens and a vocabulary of 65;
 /// 110,464 parameters. <c>forward(idx)</c> maps token ids <c>[B, T]</c> (int64, 1 ≤ T ≤ 32)
 /// to logits <c>[B, T, 65]</c> for every position; <c>forward(idx, targets)</c> adds the cross-entropy loss.
 /// </summary>

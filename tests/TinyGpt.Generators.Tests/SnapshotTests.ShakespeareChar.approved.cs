@@ -12,7 +12,7 @@ namespace Demo;
 
 /// <summary>
 /// A GPT with nanoGPT's architecture: 6 transformer blocks of 6 attention heads × 64
-/// dimensions over a 384-wide residual stream, a context of 256 tokens and a vocabulary of 65;
+/// dimensions on a residual stream of 384, with a context of 256 tokens and a vocabulary of 65;
 /// 10,745,088 parameters. <c>forward(idx)</c> maps token ids <c>[B, T]</c> (int64, 1 ≤ T ≤ 256)
 /// to logits <c>[B, T, 65]</c> for every position; <c>forward(idx, targets)</c> adds the cross-entropy loss.
 /// </summary>
