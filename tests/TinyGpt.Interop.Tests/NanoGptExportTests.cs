@@ -45,6 +45,7 @@ public sealed class NanoGptExportTests : IDisposable
 
         Assert.Equal(expected, written.Format);
         Assert.Equal(expected, WeightFormats.Detect(written.Weights));
+        Assert.Equal(expected, NanoGptSidecar.Read(written.Sidecar).Format);
     }
 
     [Fact]
@@ -64,6 +65,7 @@ public sealed class NanoGptExportTests : IDisposable
         Assert.Equal(Config, sidecar.Config);
         Assert.Equal(Vocabulary, sidecar.Vocabulary);
         Assert.Equal("LayoutModel", sidecar.Model);
+        Assert.Equal(WeightFormat.Safetensors, sidecar.Format);
         Assert.Equal(Vocabulary, NanoGptSidecar.ReadVocabulary(written.Sidecar));
     }
 

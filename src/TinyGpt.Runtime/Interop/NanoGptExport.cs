@@ -45,7 +45,7 @@ public static class NanoGptExport
         if (Path.GetFullPath(sidecar) == Path.GetFullPath(path))
             throw new ArgumentException($"{path}: the weights file needs an extension other than .json (the config JSON goes beside it)", nameof(path));
         StateDictFile.Save(state, path, chosen);
-        new NanoGptSidecar(config, vocabulary, model.GetName(), Path.GetFileName(path)).Write(sidecar);
+        new NanoGptSidecar(config, vocabulary, model.GetName(), Path.GetFileName(path), chosen).Write(sidecar);
         return new ExportedFiles(path, sidecar, chosen);
     }
 }

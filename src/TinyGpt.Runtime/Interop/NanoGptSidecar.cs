@@ -26,7 +26,8 @@ namespace TinyGpt.Interop;
 /// <param name="Vocabulary">The characters in token-id order (<c>itos</c>); null when unknown.</param>
 /// <param name="Model">TinyGpt's model name (its class name); null when unknown.</param>
 /// <param name="Weights">The weights file's name, relative to the JSON; null when unknown.</param>
-public sealed record NanoGptSidecar(GptConfig Config, string? Vocabulary, string? Model = null, string? Weights = null)
+/// <param name="Format">The weights file's format; null when unknown.</param>
+public sealed record NanoGptSidecar(GptConfig Config, string? Vocabulary, string? Model = null, string? Weights = null, WeightFormat? Format = null)
 {
     static readonly JsonSerializerOptions Pretty = new()
     {
@@ -57,11 +58,8 @@ public sealed record NanoGptSidecar(GptConfig Config, string? Vocabulary, string
         };
         if (Vocabulary is not null) root["meta"] = MetaOf(Vocabulary);
         if (Model is not null) root["model"] = Model;
-        if (Weights is not null)
-        {
-            root["weights"] = Weights;
-            root["format"] = WeightFormats.FromExtension(Weights)?.Name();
-        }
+        if (Weights is not null) root["weights"] = Weights;
+        if (Format is not null) root["format"] = Format.Value.Name();
         File.WriteAllText(path, root.ToJsonString(Pretty) + "\n");
     }
 
@@ -80,7 +78,8 @@ public sealed record NanoGptSidecar(GptConfig Config, string? Vocabulary, string
             args["bias"]?.GetValue<bool>() ?? false,
             root["tie_weights"]?.GetValue<bool>() ?? true);
         var vocabulary = root["meta"] is JsonObject meta ? VocabularyOf(meta, path) : null;
-        return new NanoGptSidecar(config, vocabulary, root["model"]?.GetValue<string>(), root["weights"]?.GetValue<string>());
+        var format = root["format"]?.GetValue<string>() is { } name ? WeightFormats.Parse(name) : (WeightFormat?)null;
+        return new NanoGptSidecar(config, vocabulary, root["model"]?.GetValue<string>(), root["weights"]?.GetValue<string>(), format);
     }
 
     /// <summary>
@@ -110,14 +109,14 @@ public sealed record NanoGptSidecar(GptConfig Config, string? Vocabulary, string
         return File.Exists(beside) && Parse(beside)["meta"] is JsonObject ? ReadVocabulary(beside) : null;
     }
 
-    // JsonNode.GetValue throws these for a value of the wrong JSON type.
+    // JsonNode.GetValue throws the first two for a value of the wrong JSON type; WeightFormats.Parse the third.
     static T Typed<T>(string path, Func<T> read)
     {
         try
         {
             return read();
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
         {
             throw new InvalidDataException($"{path}: a value has the wrong type ({e.Message})", e);
         }
