@@ -105,8 +105,23 @@ public class DiagnosticTests
             "'Block' cannot name a [Gpt] class: the generated model has a member called 'Block', and a member cannot share its class's name"
         },
         {
+            $"[Gpt({Valid})] file partial class Hidden;",
+            "TGPT014", "Hidden",
+            "'Hidden' must not be file-local (nor nested in a file-local type): the generator writes the rest of the class in another file, which cannot reach it"
+        },
+        {
+            $"[Gpt({Valid})] public partial class OwnLayers {{ public int Layers => 2; }}",
+            "TGPT015", "Layers",
+            "'OwnLayers' declares a member named 'Layers', which the generator writes for every [Gpt] class; rename or remove it"
+        },
+        {
+            $"[Gpt({Valid})] public partial class OwnConstructor {{ public OwnConstructor() {{ }} }}",
+            "TGPT015", "OwnConstructor",
+            "'OwnConstructor' declares a parameterless constructor, which the generator writes for every [Gpt] class; rename or remove it"
+        },
+        {
             $"[Gpt({Valid}, Precision = (Precision)7)] public partial class OddPrecision;",
-            "TGPT014", "Precision = (Precision)7",
+            "TGPT016", "Precision = (Precision)7",
             "Precision = 7 is not a TinyGpt.Precision value: use Precision.Float32 (0) or Precision.BFloat16 (1)"
         },
     };

@@ -12,13 +12,13 @@ namespace Demo;
 
 /// <summary>
 /// A GPT with nanoGPT's architecture: 4 transformer blocks of 4 attention heads × 32
-/// dimensions over a 128-wide residual stream, a context of 64 tokens and a vocabulary of 65;
+/// dimensions on a residual stream of 128, with a context of 64 tokens and a vocabulary of 65;
 /// 804,096 parameters. <c>forward(idx)</c> maps token ids <c>[B, T]</c> (int64, 1 ≤ T ≤ 64)
 /// to logits <c>[B, T, 65]</c> for every position; <c>forward(idx, targets)</c> adds the cross-entropy loss.
 /// </summary>
 /// <remarks>
-/// The input guards always run. The internal shape checks (after the embeddings, inside every block,
-/// on the logits) run while <c>CheckShapes</c> is true, the default: set <c>model.CheckShapes = false</c>
+/// The input guards always run. The internal shape checks (after the embeddings, inside and after every
+/// block, on the logits) run while <c>CheckShapes</c> is true, the default: set <c>model.CheckShapes = false</c>
 /// to skip them once the model is known to be sound.
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "0.1.0.0")]
@@ -119,7 +119,10 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
         var x = transformer.drop.forward(tok_emb + pos_emb);            // [B, T, C]
         if (CheckShapes) global::TinyGpt.Shapes.Check(x, "BabyBf16Gpt.forward", "x", B, T, Embd);
         foreach (var block in transformer.h)
+        {
             x = block.forward(x, CheckShapes);                          // [B, T, C]
+            if (CheckShapes) global::TinyGpt.Shapes.Check(x, "BabyBf16Gpt.forward", "x after a block", B, T, Embd);
+        }
         x = transformer.ln_f.forward(x);                                // [B, T, C]
         using var scores = BFloat16Linear(lm_head, x);                  // [B, T, V] bfloat16
         var logits = scores.to(global::TorchSharp.torch.ScalarType.Float32); // [B, T, V] float32 for softmax and loss
@@ -344,7 +347,7 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
         /// <summary><c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>, checking shapes inside.</summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x) => forward(x, checkShapes: true);
 
-        /// <summary><c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>; <paramref name="checkShapes"/> checks the attention output's shape.</summary>
+        /// <summary><c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>; <paramref name="checkShapes"/> checks the attention's shapes.</summary>
         public global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x, bool checkShapes)
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope(); // intermediates go on return; autograd keeps what backward needs
@@ -358,6 +361,7 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
             if (checkShapes) global::TinyGpt.Shapes.Check(y, "BabyBf16Gpt.CausalSelfAttention.forward", "y", B, Heads, T, HeadSize);
             y = y.transpose(1, 2).contiguous().view(B, T, C);           // [B, T, C] heads side by side again
             y = resid_dropout.forward(BFloat16Linear(c_proj, y));       // [B, T, C] bfloat16
+            if (checkShapes) global::TinyGpt.Shapes.Check(y, "BabyBf16Gpt.CausalSelfAttention.forward", "output", B, T, Embd);
             return y.MoveToOuterDisposeScope();                         // the result outlives the scope
         }
 

@@ -160,6 +160,11 @@ public class GeneratedModelTests
 
         using var untied = new SmallBiasedUntiedGpt();
         Assert.NotEqual(StorageOf(untied.lm_head.weight!), StorageOf(untied.transformer.wte.weight!));
+
+        // Tied as nanoGPT ties (wte takes lm_head's Parameter), the weight is listed once: an optimizer
+        // built from parameters() updates it once per step. state_dict still names both keys.
+        Assert.Equal(model.parameters().Count(), model.parameters().DistinctBy(StorageOf).Count());
+        Assert.Equal(StorageOf(model.state_dict()["lm_head.weight"]), StorageOf(model.state_dict()["transformer.wte.weight"]));
     }
 
     [Fact]
@@ -216,5 +221,33 @@ public class GeneratedModelTests
         using (var first = model.forward(idx))
         using (var second = model.forward(idx))
             Assert.False(first.equal(second).all().item<bool>());
+    }
+
+    [Fact]
+    public void Attention_is_causal_a_position_never_sees_later_tokens()
+    {
+        torch.manual_seed(7);
+        using var model = new SmallGpt();
+        model.eval();
+        using var idx = randint(0, 11, [2, 8], dtype: int64);
+        using var changed = idx.clone();
+        changed[.., 5..] = randint(0, 11, [2, 3], dtype: int64);
+
+        using var before = model.forward(idx);
+        using var after = model.forward(changed);
+        Assert.True(before[.., ..5].allclose(after[.., ..5], rtol: 0, atol: 1e-6));
+        Assert.False(before[.., 5..].allclose(after[.., 5..], rtol: 0, atol: 1e-6));
+    }
+
+    [Fact]
+    public void Gelu_is_the_exact_erf_form_and_layer_norms_use_eps_1e_5()
+    {
+        using var model = new SmallGpt();
+        using var x = linspace(-4, 4, 101);
+        using var exact = 0.5 * x * (1 + special.erf(x / Math.Sqrt(2)));
+        Assert.True(model.transformer.h[0].mlp.gelu.forward(x).allclose(exact, rtol: 0, atol: 1e-6));
+
+        Assert.Equal(1e-5, model.transformer.ln_f.eps);
+        Assert.Equal(1e-5, model.transformer.h[1].ln_1.eps);
     }
 }
