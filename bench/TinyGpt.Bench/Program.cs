@@ -18,6 +18,49 @@ set_num_threads(threads);
 
 if (args.Contains("--memory-worker"))
     return MemoryWorker(int.Parse(args[Array.IndexOf(args, "--memory-worker") + 1]));
+if (args.Contains("--layouts"))
+{
+    foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+    foreach (var (name, m, k, n, ta, tb) in new[] { ("fwd x·Wᵀ", 768, 128, 384, false, true), ("dX g·W", 768, 384, 128, false, false), ("dW gᵀ·x", 384, 768, 128, true, false),
+                                                    ("fwd big", 16384, 384, 1152, false, true), ("dW big", 1152, 16384, 384, true, false) })
+    {
+        using var scope = NewDisposeScope();
+        var a = ta ? randn(k, m).to(dtype).t() : randn(m, k).to(dtype);
+        var b = tb ? randn(n, k).to(dtype).t() : randn(k, n).to(dtype);
+        mm(a, b);
+        var reps = m * k * n > 1e9 ? 3 : 50;
+        var began = Stopwatch.GetTimestamp();
+        for (var i = 0; i < reps; i++) mm(a, b).Dispose();
+        var sec = Stopwatch.GetElapsedTime(began).TotalSeconds / reps;
+        Console.WriteLine($"{dtype,-9} {name,-10} [{m}x{k}]·[{k}x{n}] {2.0 * m * k * n / sec / 1e9,7:F0} GFLOP/s");
+    }
+    foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+    {
+        void Time(string name, Func<Tensor> f)
+        {
+            for (var i = 0; i < 3; i++) using (NewDisposeScope()) f().sum().backward();
+            var began = Stopwatch.GetTimestamp();
+            for (var i = 0; i < 30; i++) using (NewDisposeScope()) f().sum().backward();
+            Console.WriteLine($"{dtype,-9} {name,-34} fwd+bwd {Stopwatch.GetElapsedTime(began).TotalMilliseconds / 30,7:F2} ms");
+        }
+        var q = randn(12, 4, 64, 32).to(dtype).requires_grad_();
+        var kk = randn(12, 4, 64, 32).to(dtype).requires_grad_();
+        var vv = randn(12, 4, 64, 32).to(dtype).requires_grad_();
+        Time("sdpa causal [12,4,64,32]", () => nn.functional.scaled_dot_product_attention(q, kk, vv, is_casual: true));
+        var h = randn(12, 64, 512).to(dtype).requires_grad_();
+        Time("gelu [12,64,512]", () => nn.functional.gelu(h));
+        var w = randn(384, 128).requires_grad_();
+        var xin = randn(12, 64, 128).requires_grad_();
+        Time("linear via cast [12,64,128]x[384,128]", () => nn.functional.linear(xin.to(dtype), w.to(dtype)));
+        var big = randn(64, 256, 384).to(dtype).requires_grad_();
+        var qb = randn(64, 6, 256, 64).to(dtype).requires_grad_();
+        Time("sdpa causal [64,6,256,64]", () => nn.functional.scaled_dot_product_attention(qb, qb, qb, is_casual: true));
+        Time("sdpa causal+dropout [64,6,256,64]", () => nn.functional.scaled_dot_product_attention(qb, qb, qb, p: 0.2, is_casual: true));
+    }
+    return 0;
+}
+if (args.Contains("--breakdown"))
+    return Breakdown(args[Array.IndexOf(args, "--breakdown") + 1]);
 if (args.Contains("--probe"))
     return Probe(args[Array.IndexOf(args, "--probe") + 1]);
 
@@ -206,10 +249,47 @@ static int Probe(string which)
     };
     var small = model.Config.Embd < 384;
     var spec = new TrainingSpec(which, model.Config, small ? 12 : 64, small ? 50 : 1, small ? 100 : 3);
+    var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
     var r = Workload.Train(model, spec, Workload.Batches(tokens, spec, seed: 3));
+    var cpuPerStep = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / spec.TotalSteps;
     var hwm = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:"));
-    Console.WriteLine($"{which}: {r.MillisecondsPerStep:F1} ms/step over {spec.Steps} steps after {spec.WarmupSteps} warm-up; " +
+    Console.WriteLine($"{which}: {r.MillisecondsPerStep:F1} ms/step ({cpuPerStep:F1} ms CPU/step, all steps) over {spec.Steps} steps after {spec.WarmupSteps} warm-up; " +
         $"peak RSS {long.Parse(hwm.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024} MiB; RSS now {Machine.RssMiB():F0} MiB; load {Machine.Load():F1}");
+    return 0;
+}
+
+// Where a training step's time goes: forward, backward, clipping, optimizer (CPU ms per step, this process).
+static int Breakdown(string which)
+{
+    using LanguageModel model = which == "baby-bf16" ? Seeded(() => new BabyBf16Gpt()) : Seeded(() => new BabyGpt());
+    model.CheckShapes = false;
+    var parameters = Workload.DistinctParameters(model).Select(p => p.Parameter).ToList();
+    using var optimizer = TorchSharp.torch.optim.AdamW(parameters, 1e-3, 0.9, 0.99, 1e-8, 0.1);
+    var cpu = new double[5];
+    var process = Process.GetCurrentProcess();
+    TimeSpan Now() { process.Refresh(); return process.TotalProcessorTime; }
+    for (var step = 0; step < 150; step++)
+    {
+        using var scope = NewDisposeScope();
+        var t0 = Now();
+        var x = randint(0, 65, [12, 64], dtype: ScalarType.Int64);
+        var y = randint(0, 65, [12, 64], dtype: ScalarType.Int64);
+        var t1 = Now();
+        var (_, loss) = model.forward(x, y);
+        var t2 = Now();
+        optimizer.zero_grad();
+        loss.backward();
+        var t3 = Now();
+        nn.utils.clip_grad_norm_(parameters, 1.0);
+        var t4 = Now();
+        optimizer.step();
+        loss.item<float>();
+        var t5 = Now();
+        if (step < 50) continue;
+        cpu[0] += (t1 - t0).TotalMilliseconds; cpu[1] += (t2 - t1).TotalMilliseconds; cpu[2] += (t3 - t2).TotalMilliseconds;
+        cpu[3] += (t4 - t3).TotalMilliseconds; cpu[4] += (t5 - t4).TotalMilliseconds;
+    }
+    Console.WriteLine($"{which} CPU ms/step: batch {cpu[0] / 100:F1}, forward {cpu[1] / 100:F1}, backward {cpu[2] / 100:F1}, clip {cpu[3] / 100:F1}, AdamW {cpu[4] / 100:F1}");
     return 0;
 }
 

@@ -20,12 +20,12 @@ public sealed partial class GptGenerator
         var precision = m.Precision.ToString();
         w.Summary(IsBFloat16(m)
             ? [
-                "The compute precision: matmuls and attention in bfloat16 on bfloat16 casts of the float32 weights;",
-                "embeddings, residual stream, LayerNorms and loss in float32; logits returned as float32."]
+                "The compute precision: every Linear in bfloat16 on bfloat16 casts of the float32 weights; embeddings,",
+                "residual stream, LayerNorms, attention (libtorch's bfloat16 attention is slower on CPUs) and loss in float32."]
             : ["The compute precision: everything in float32, as nanoGPT on a CPU."]);
         w.Line($"public const global::TinyGpt.Precision Precision = global::TinyGpt.Precision.{precision};");
         w.Line();
-        w.Summary($"The dtype of the matmuls, the attention and the KV cache: {(IsBFloat16(m) ? "bfloat16" : "float32")}.");
+        w.Summary($"The dtype of the Linear layers' matmuls: {(IsBFloat16(m) ? "bfloat16" : "float32")}.");
         w.Line($"public const {ScalarType} ComputeType = {ScalarType}.{(IsBFloat16(m) ? "BFloat16" : "Float32")};");
         w.Line();
     }
@@ -57,9 +57,13 @@ public sealed partial class GptGenerator
     private static void WriteQueryKeyValue(CodeWriter w, GptModel m)
     {
         w.Line($"var qkv = {Linear(m, "c_attn", "x")}.split(Embd, dim: 2);", Typed(m, "3 × [B, T, C]"));
-        w.Line("var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2);", "[B, nh, T, hs]");
-        w.Line("var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2);", "[B, nh, T, hs]");
-        w.Line("var v = qkv[2].view(B, T, Heads, HeadSize).transpose(1, 2);", "[B, nh, T, hs]");
+        // libtorch's CPU attention is slower in bfloat16 than in float32 (4× at T 64, hs 32; 1.1× at T 256, hs 64,
+        // measured with bench --layouts), so bfloat16 models attend in float32.
+        var toFloat32 = IsBFloat16(m) ? $".to({ScalarType}.Float32)" : "";
+        var comment = IsBFloat16(m) ? "[B, nh, T, hs] float32 for the attention" : "[B, nh, T, hs]";
+        w.Line($"var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2){toFloat32};", comment);
+        w.Line($"var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2){toFloat32};", comment);
+        w.Line($"var v = qkv[2].view(B, T, Heads, HeadSize).transpose(1, 2){toFloat32};", comment);
     }
 
     private static void WriteBFloat16Linear(CodeWriter w, GptModel m)
@@ -129,17 +133,16 @@ public sealed partial class GptGenerator
 
     private static void WriteKvCache(CodeWriter w, GptModel m)
     {
-        var dtype = IsBFloat16(m) ? "bfloat16" : "float32";
         w.Summary([
             $"The KV cache of {m.ClassName}: keys and values of every block for up to BlockSize positions,",
-            $"<c>[Layers, B, nh, BlockSize, hs]</c> = <c>[{m.Layers}, B, {m.Heads}, {m.BlockSize}, {m.HeadSize}]</c> each, in {dtype}.",
+            $"<c>[Layers, B, nh, BlockSize, hs]</c> = <c>[{m.Layers}, B, {m.Heads}, {m.BlockSize}, {m.HeadSize}]</c> each, in float32 (the attention's precision).",
             $"Made by <c>CreateCache</c>; <c>forward(idx, cache)</c> fills it."]);
         w.Line(GeneratedCode);
         using (w.Block("public sealed class KvCache : global::TinyGpt.KeyValueCache"))
         {
             w.Summary("Allocates an empty cache for <paramref name=\"batchSize\"/> sequences on <paramref name=\"device\"/> (default: the CPU).");
             w.Line($"public KvCache(long batchSize, global::TorchSharp.torch.Device? device = null)");
-            w.Line("    : base(Layers, batchSize, Heads, BlockSize, HeadSize, ComputeType, device)");
+            w.Line($"    : base(Layers, batchSize, Heads, BlockSize, HeadSize, {ScalarType}.Float32, device)");
             w.Line("{");
             w.Line("}");
         }

@@ -132,6 +132,6 @@ internal enum ComputePrecision
     /// <summary>Everything in float32.</summary>
     Float32 = 0,
 
-    /// <summary>Matmuls and attention in bfloat16 on casts of the float32 weights; norms and loss in float32.</summary>
+    /// <summary>Linear layers in bfloat16 on casts of the float32 weights; attention, norms and loss in float32.</summary>
     BFloat16 = 1,
 }

@@ -42,8 +42,8 @@ public sealed class GptAttribute : Attribute
 
     /// <summary>
     /// The number format the model computes in. Default <see cref="TinyGpt.Precision.Float32"/>;
-    /// <see cref="TinyGpt.Precision.BFloat16"/> runs the matmuls and the attention in bfloat16 while the
-    /// weights, LayerNorms, softmax statistics and the loss stay float32 (see <see cref="TinyGpt.Precision"/>).
+    /// <see cref="TinyGpt.Precision.BFloat16"/> runs every Linear layer's matmul in bfloat16 while the weights,
+    /// LayerNorms, attention and the loss stay float32 (see <see cref="TinyGpt.Precision"/>).
     /// </summary>
     public Precision Precision { get; set; } = Precision.Float32;
 }

@@ -100,7 +100,7 @@ public abstract class KeyValueCache : IDisposable
 /// </summary>
 public interface ICachedLanguageModel
 {
-    /// <summary>An empty cache for <paramref name="batchSize"/> sequences, on the model's device, in its compute precision.</summary>
+    /// <summary>An empty cache for <paramref name="batchSize"/> sequences, on the model's device, in the attention's precision (float32).</summary>
     KeyValueCache CreateCache(long batchSize);
 
     /// <summary>

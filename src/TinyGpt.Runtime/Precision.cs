@@ -11,10 +11,12 @@ public enum Precision
     Float32 = 0,
 
     /// <summary>
-    /// Mixed precision without autocast: every Linear (matmul) and the attention run in bfloat16 on
-    /// bfloat16 copies of the float32 weights, made in each forward pass; embeddings, the residual
-    /// stream, LayerNorms and the loss stay float32, and the logits are returned as float32. It pays
-    /// off on CPUs with native bfloat16 matmuls (AVX-512 BF16, AMX); elsewhere it can be slower.
+    /// Mixed precision without autocast: every Linear layer (the matmuls, most of the work) runs in
+    /// bfloat16 on bfloat16 copies of the float32 weights, made in each forward pass; embeddings, the
+    /// residual stream, LayerNorms, the attention and the loss stay float32, and the logits are returned
+    /// as float32. The attention stays float32 because libtorch's CPU attention kernels are slower in
+    /// bfloat16 than in float32. It pays off on CPUs with native bfloat16 matmuls (AVX-512 BF16, AMX);
+    /// elsewhere it can be slower.
     /// </summary>
     BFloat16 = 1,
 }

@@ -76,7 +76,7 @@ partial class BabyGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICachedLa
     /// <summary>The compute precision: everything in float32, as nanoGPT on a CPU.</summary>
     public const global::TinyGpt.Precision Precision = global::TinyGpt.Precision.Float32;
 
-    /// <summary>The dtype of the matmuls, the attention and the KV cache: float32.</summary>
+    /// <summary>The dtype of the Linear layers' matmuls: float32.</summary>
     public const global::TorchSharp.torch.ScalarType ComputeType = global::TorchSharp.torch.ScalarType.Float32;
 
     /// <summary>Embeddings, blocks and final LayerNorm (nanoGPT's <c>transformer</c> ModuleDict).</summary>
@@ -168,7 +168,7 @@ partial class BabyGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICachedLa
 
     /// <summary>
     /// The KV cache of BabyGpt: keys and values of every block for up to BlockSize positions,
-    /// <c>[Layers, B, nh, BlockSize, hs]</c> = <c>[4, B, 4, 64, 32]</c> each, in float32.
+    /// <c>[Layers, B, nh, BlockSize, hs]</c> = <c>[4, B, 4, 64, 32]</c> each, in float32 (the attention's precision).
     /// Made by <c>CreateCache</c>; <c>forward(idx, cache)</c> fills it.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "0.1.0.0")]
@@ -176,7 +176,7 @@ partial class BabyGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICachedLa
     {
         /// <summary>Allocates an empty cache for <paramref name="batchSize"/> sequences on <paramref name="device"/> (default: the CPU).</summary>
         public KvCache(long batchSize, global::TorchSharp.torch.Device? device = null)
-            : base(Layers, batchSize, Heads, BlockSize, HeadSize, ComputeType, device)
+            : base(Layers, batchSize, Heads, BlockSize, HeadSize, global::TorchSharp.torch.ScalarType.Float32, device)
         {
         }
     }

@@ -74,12 +74,12 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
     public override global::TinyGpt.GptConfig Config => Hyperparameters;
 
     /// <summary>
-    /// The compute precision: matmuls and attention in bfloat16 on bfloat16 casts of the float32 weights;
-    /// embeddings, residual stream, LayerNorms and loss in float32; logits returned as float32.
+    /// The compute precision: every Linear in bfloat16 on bfloat16 casts of the float32 weights; embeddings,
+    /// residual stream, LayerNorms, attention (libtorch's bfloat16 attention is slower on CPUs) and loss in float32.
     /// </summary>
     public const global::TinyGpt.Precision Precision = global::TinyGpt.Precision.BFloat16;
 
-    /// <summary>The dtype of the matmuls, the attention and the KV cache: bfloat16.</summary>
+    /// <summary>The dtype of the Linear layers' matmuls: bfloat16.</summary>
     public const global::TorchSharp.torch.ScalarType ComputeType = global::TorchSharp.torch.ScalarType.BFloat16;
 
     /// <summary>Embeddings, blocks and final LayerNorm (nanoGPT's <c>transformer</c> ModuleDict).</summary>
@@ -173,7 +173,7 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
 
     /// <summary>
     /// The KV cache of BabyBf16Gpt: keys and values of every block for up to BlockSize positions,
-    /// <c>[Layers, B, nh, BlockSize, hs]</c> = <c>[4, B, 4, 64, 32]</c> each, in bfloat16.
+    /// <c>[Layers, B, nh, BlockSize, hs]</c> = <c>[4, B, 4, 64, 32]</c> each, in float32 (the attention's precision).
     /// Made by <c>CreateCache</c>; <c>forward(idx, cache)</c> fills it.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "0.1.0.0")]
@@ -181,7 +181,7 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
     {
         /// <summary>Allocates an empty cache for <paramref name="batchSize"/> sequences on <paramref name="device"/> (default: the CPU).</summary>
         public KvCache(long batchSize, global::TorchSharp.torch.Device? device = null)
-            : base(Layers, batchSize, Heads, BlockSize, HeadSize, ComputeType, device)
+            : base(Layers, batchSize, Heads, BlockSize, HeadSize, global::TorchSharp.torch.ScalarType.Float32, device)
         {
         }
     }
@@ -353,9 +353,9 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
             using var scope = global::TorchSharp.torch.NewDisposeScope(); // intermediates go on return; autograd keeps what backward needs
             long B = x.shape[0], T = x.shape[1], C = x.shape[2];        // batch size, sequence length, Embd
             var qkv = BFloat16Linear(c_attn, x).split(Embd, dim: 2);    // 3 × [B, T, C] bfloat16
-            var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs]
-            var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs]
-            var v = qkv[2].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs]
+            var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2).to(global::TorchSharp.torch.ScalarType.Float32); // [B, nh, T, hs] float32 for the attention
+            var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2).to(global::TorchSharp.torch.ScalarType.Float32); // [B, nh, T, hs] float32 for the attention
+            var v = qkv[2].view(B, T, Heads, HeadSize).transpose(1, 2).to(global::TorchSharp.torch.ScalarType.Float32); // [B, nh, T, hs] float32 for the attention
             var y = global::TorchSharp.torch.nn.functional.scaled_dot_product_attention(
                 q, k, v, p: training ? Dropout : 0.0, is_casual: true); // [B, nh, T, hs]
             if (checkShapes) global::TinyGpt.Shapes.Check(y, "BabyBf16Gpt.CausalSelfAttention.forward", "y", B, Heads, T, HeadSize);
@@ -373,9 +373,9 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
         {
             long B = x.shape[0], T = x.shape[1], C = x.shape[2];        // batch size, new positions, Embd
             var qkv = BFloat16Linear(c_attn, x).split(Embd, dim: 2);    // 3 × [B, T, C] bfloat16
-            var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs]
-            var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs]
-            var v = qkv[2].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs]
+            var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2).to(global::TorchSharp.torch.ScalarType.Float32); // [B, nh, T, hs] float32 for the attention
+            var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2).to(global::TorchSharp.torch.ScalarType.Float32); // [B, nh, T, hs] float32 for the attention
+            var v = qkv[2].view(B, T, Heads, HeadSize).transpose(1, 2).to(global::TorchSharp.torch.ScalarType.Float32); // [B, nh, T, hs] float32 for the attention
             var y = cache.Attend(layer, q, k, v);                       // [B, nh, T, hs] over cache.Length + T keys
             y = y.transpose(1, 2).contiguous().view(B, T, C);           // [B, T, C]
             return BFloat16Linear(c_proj, y);                           // [B, T, C] bfloat16
