@@ -1,0 +1,73 @@
+using Spectre.Console;
+using Spectre.Console.Cli;
+using TinyGpt.App.Commands;
+
+namespace TinyGpt.App.Cli;
+
+/// <summary>
+/// The <c>tinygpt</c> command line: its commands, and how every failure becomes one red line
+/// and an exit code (<see cref="ExitCodes"/>). Tests run it in-process with consoles of their own.
+/// </summary>
+public static class TinyGptCli
+{
+    /// <summary>
+    /// Runs <paramref name="args"/>: results go to <paramref name="output"/>, error lines to
+    /// <paramref name="errors"/>; <paramref name="cancellation"/> is Ctrl+C.
+    /// </summary>
+    public static int Run(string[] args, IAnsiConsole output, IAnsiConsole errors, CancellationToken cancellation = default)
+    {
+        bool verbose = args.Contains("--verbose", StringComparer.OrdinalIgnoreCase);
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("tinygpt");
+            config.ConfigureConsole(output);
+            config.CancellationExitCode(ExitCodes.Interrupted);
+            config.SetExceptionHandler((exception, _) => Report(exception, errors, verbose));
+            Register(config);
+        });
+        return app.Run(args, cancellation);
+    }
+
+    /// <summary>The commands; <c>export</c> and <c>import</c> (nanoGPT interop) join them here.</summary>
+    private static void Register(IConfigurator config)
+    {
+        config.AddCommand<DataCommand>("data")
+            .WithDescription("Summarize a corpus: length, alphabet, vocabulary size, a preview and the train/val split.")
+            .WithExample("data")
+            .WithExample("data", "--data", "my-text.txt");
+        config.AddCommand<InfoCommand>("info")
+            .WithDescription("Show a model's architecture: modules, output shapes, parameters and FLOPs per token.")
+            .WithExample("info", "--model", "shakespeare");
+        config.AddCommand<TrainCommand>("train")
+            .WithDescription("Train a model on a corpus, save checkpoints to --out and print a sample. Ctrl+C saves and stops.")
+            .WithExample("train")
+            .WithExample("train", "--model", "bigram", "--steps", "3000")
+            .WithExample("train", "--out", "runs/baby", "--resume");
+        config.AddCommand<SampleCommand>("sample")
+            .WithDescription("Generate text from a trained checkpoint, streaming it to stdout.")
+            .WithExample("sample", "--checkpoint", "runs/baby", "--prompt", "ROMEO:", "--tokens", "300");
+    }
+
+    /// <summary>Turns an exception into one red line (and a stack trace with --verbose) and an exit code.</summary>
+    private static int Report(Exception exception, IAnsiConsole errors, bool verbose)
+    {
+        if (exception is OperationCanceledException)
+        {
+            errors.MarkupLine("[yellow]Interrupted.[/]");
+            return ExitCodes.Interrupted;
+        }
+
+        var (message, code) = UserErrors.Describe(exception) is { } userMessage
+            ? (userMessage, ExitCodes.UserError)
+            : ($"Unexpected {exception.GetType().Name}: {exception.Message} (this is a bug in TinyGpt; run again with --verbose for the stack trace)",
+               ExitCodes.InternalError);
+        errors.MarkupLine($"[red]error:[/] {OneLine(message).EscapeMarkup()}");
+        if (verbose)
+            errors.WriteException(exception);
+        return code;
+    }
+
+    private static string OneLine(string message) =>
+        string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+}

@@ -1,0 +1,72 @@
+using System.ComponentModel;
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using TinyGpt.App.Cli;
+using TinyGpt.App.Models;
+using static TorchSharp.torch;
+
+namespace TinyGpt.App.Commands;
+
+/// <summary>The options of <c>tinygpt info</c>.</summary>
+public sealed class InfoSettings : TinyGptSettings
+{
+    [CommandOption("-m|--model <NAME>")]
+    [Description("The model to describe: baby, shakespeare or bigram.")]
+    [DefaultValue(ModelCatalog.DefaultName)]
+    public string Model { get; init; } = ModelCatalog.DefaultName;
+}
+
+/// <summary>
+/// <c>tinygpt info</c>: every module of a model with the shape it outputs for one sequence of
+/// BlockSize tokens, its parameter count, and the totals (a tied weight counted once).
+/// </summary>
+public sealed class InfoCommand(IAnsiConsole console) : Command<InfoSettings>
+{
+    /// <inheritdoc />
+    public override int Execute(CommandContext context, InfoSettings settings, CancellationToken cancellationToken)
+    {
+        var entry = ModelCatalog.Find(settings.Model);
+        using var model = entry.Create(Corpus.Load().Tokenizer.VocabSize);
+        var config = model.Config;
+        var shapes = ModuleShapes.Trace(model, config.BlockSize);
+
+        console.MarkupLine($"[bold]{entry.Name.EscapeMarkup()}[/] ({model.GetType().Name}): {entry.Summary.EscapeMarkup()}");
+        console.MarkupLine(
+            $"[grey]Layers {config.Layers} · Heads {config.Heads} · Embd {config.Embd} · BlockSize {config.BlockSize} · " +
+            $"VocabSize {config.VocabSize} · Dropout {config.Dropout.ToString(CultureInfo.InvariantCulture)} · " +
+            $"Bias {config.Bias} · TieWeights {config.TieWeights}[/]");
+
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn(new TableColumn("Module").NoWrap()).AddColumn("Type").AddColumn($"Output (B=1, T={config.BlockSize})").AddColumn(new TableColumn("Parameters").RightAligned());
+        foreach (var (name, module) in model.named_modules().Prepend(("", model)))
+        {
+            int depth = name.Length == 0 ? 0 : name.Count(c => c == '.') + 1;
+            long parameters = Trainer.DistinctParameters(module).Sum(p => p.numel());
+            table.AddRow(
+                new Text(name.Length == 0 ? entry.Name : new string(' ', 2 * depth) + name[(name.LastIndexOf('.') + 1)..]),
+                new Text(module.GetType().Name, new Style(Color.Grey)),
+                new Text(shapes.TryGetValue(name, out var shape) ? $"[{string.Join(", ", shape)}]" : ""),
+                new Text(parameters == 0 ? "" : parameters.ToString("N0", CultureInfo.InvariantCulture)));
+        }
+        console.Write(table);
+
+        long distinct = Trainer.DistinctParameters(model).Sum(p => p.numel());
+        long listed = model.parameters().Sum(p => p.numel());
+        var tied = listed == distinct ? "" : $" ({(listed - distinct).ToString("N0", CultureInfo.InvariantCulture)} more are tied copies)";
+        console.MarkupLine($"Parameters: [bold]{distinct.ToString("N0", CultureInfo.InvariantCulture)}[/] distinct{tied}");
+        console.MarkupLine($"FLOPs per token (training, forward + backward): [bold]{FlopsPerToken(model, distinct)}[/]");
+        return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// The generated <c>FlopsPerToken</c> constant (nanoGPT's 6N + 12·L·H·Q·T); models without one
+    /// (the bigram table) get 6N, the same estimate without attention.
+    /// </summary>
+    private static string FlopsPerToken(LanguageModel model, long parameters)
+    {
+        var field = model.GetType().GetField("FlopsPerToken");
+        long flops = field?.GetRawConstantValue() is { } value ? Convert.ToInt64(value, CultureInfo.InvariantCulture) : 6 * parameters;
+        return flops.ToString("N0", CultureInfo.InvariantCulture);
+    }
+}
