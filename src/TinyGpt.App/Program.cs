@@ -14,4 +14,6 @@ Console.CancelKeyPress += (_, e) =>
 };
 
 var errors = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+if (Console.IsErrorRedirected)
+    errors.Profile.Width = 4096;   // an error stays one line in logs: no wrapping at 80 columns
 return TinyGptCli.Run(args, AnsiConsole.Console, errors, interrupt.Token);

@@ -21,13 +21,16 @@ public static class TinyGptCli
         app.Configure(config =>
         {
             config.SetApplicationName("tinygpt");
+            config.UseStrictParsing();
             config.ConfigureConsole(output);
             config.CancellationExitCode(ExitCodes.Interrupted);
-            config.SetExceptionHandler((exception, _) => Report(exception, errors, verbose));
+            config.SetExceptionHandler((exception, _) => Report(exception, errors, verbose, HelpFor(args)));
             Register(config);
         });
         return app.Run(args, cancellation);
     }
+
+    private static readonly string[] CommandNames = ["data", "info", "train", "sample"];   // keep in step with Register
 
     /// <summary>The commands; <c>export</c> and <c>import</c> (nanoGPT interop) join them here.</summary>
     private static void Register(IConfigurator config)
@@ -50,7 +53,7 @@ public static class TinyGptCli
     }
 
     /// <summary>Turns an exception into one red line (and a stack trace with --verbose) and an exit code.</summary>
-    private static int Report(Exception exception, IAnsiConsole errors, bool verbose)
+    private static int Report(Exception exception, IAnsiConsole errors, bool verbose, string help)
     {
         if (exception is OperationCanceledException)
         {
@@ -58,7 +61,7 @@ public static class TinyGptCli
             return ExitCodes.Interrupted;
         }
 
-        var (message, code) = UserErrors.Describe(exception) is { } userMessage
+        var (message, code) = UserErrors.Describe(exception, help) is { } userMessage
             ? (userMessage, ExitCodes.UserError)
             : ($"Unexpected {exception.GetType().Name}: {exception.Message} (this is a bug in TinyGpt; run again with --verbose for the stack trace)",
                ExitCodes.InternalError);
@@ -67,6 +70,10 @@ public static class TinyGptCli
             errors.WriteException(exception);
         return code;
     }
+
+    /// <summary><c>tinygpt train --help</c> when the first argument is a command, else <c>tinygpt --help</c>.</summary>
+    private static string HelpFor(string[] args) =>
+        args.Length > 0 && CommandNames.Contains(args[0]) ? $"tinygpt {args[0]} --help" : "tinygpt --help";
 
     private static string OneLine(string message) =>
         string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

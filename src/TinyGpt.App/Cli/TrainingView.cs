@@ -49,7 +49,9 @@ public static class TrainingView
         tokensPerSecond >= 1000 ? Invariant($"{tokensPerSecond / 1000:F1}k tok/s") : Invariant($"{tokensPerSecond:F0} tok/s");
 
     private static string Clock(TimeSpan t) =>
-        t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : t.ToString(@"mm\:ss", CultureInfo.InvariantCulture);
+        t.TotalHours >= 1
+            ? $"{(long)t.TotalHours}:{t.ToString(@"mm\:ss", CultureInfo.InvariantCulture)}"
+            : t.ToString(@"mm\:ss", CultureInfo.InvariantCulture);
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
@@ -70,10 +72,15 @@ public static class TrainingView
         }
     }
 
-    /// <summary>Not a terminal: a line at every evaluation and about every 5 % of the steps.</summary>
+    /// <summary>
+    /// Not a terminal: a line at every evaluation, after the first step, about every 5 % of the
+    /// steps, and at least every <see cref="Quiet"/> so a slow run still shows signs of life.
+    /// </summary>
     private sealed class PlainLines(IAnsiConsole console, int totalSteps) : IProgress<TrainingProgress>
     {
+        private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(10);
         private readonly int _every = Math.Max(1, totalSteps / 20);
+        private TimeSpan? _lastLine;
         private double? _lastVal;
 
         public void Report(TrainingProgress p)
@@ -83,8 +90,11 @@ public static class TrainingView
                 _lastVal = p.ValLoss;
                 console.WriteLine(Evaluation(p));
             }
-            else if (p.Step % _every == 0 || p.Step == p.TotalSteps)
+            else if (_lastLine is null || p.Step % _every == 0 || p.Step == p.TotalSteps || p.Elapsed - _lastLine >= Quiet)
                 console.WriteLine(Describe(p.Step, p.TotalSteps, p, _lastVal));
+            else
+                return;
+            _lastLine = p.Elapsed;
         }
     }
 }

@@ -31,7 +31,7 @@ public sealed class DataCommand(IAnsiConsole console) : Command<DataSettings>
         console.Write(grid);
         console.WriteLine();
         console.MarkupLine($"[bold]First {summary.Preview.EnumerateRunes().Count()} characters[/]");
-        console.Write(new Panel(new Text(summary.Preview)).Border(BoxBorder.Rounded));
+        console.Write(new Panel(new Text(summary.Preview.Replace("\t", "    "))).Border(BoxBorder.Rounded));   // a tab has no width a box can measure
         return ExitCodes.Success;
     }
 

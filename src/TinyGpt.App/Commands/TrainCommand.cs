@@ -59,15 +59,14 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
     /// </summary>
     private static (ModelEntry Entry, string Out, CheckpointMetadata? Previous) ChooseRun(TrainSettings settings)
     {
-        var named = ModelCatalog.Find(settings.Model ?? ModelCatalog.DefaultName);
-        var outDirectory = settings.Out ?? Path.Combine("runs", named.Name);
+        var outDirectory = settings.Out ?? Path.Combine("runs", (settings.Model ?? ModelCatalog.DefaultName).ToLowerInvariant());
         if (!settings.Resume)
-            return (named, outDirectory, null);
+            return (ModelCatalog.Find(settings.Model ?? ModelCatalog.DefaultName), outDirectory, null);
         if (!Checkpoint.Exists(outDirectory))
             throw new TinyGptException(
                 $"There is nothing to resume in '{outDirectory}' (no checkpoint); drop --resume to start a new run there, or point --out at an earlier run.");
         var previous = Checkpoint.Open(outDirectory).Metadata;
-        var entry = settings.Model is null ? ModelCatalog.ForCheckpoint(previous, outDirectory) : named;
+        var entry = settings.Model is null ? ModelCatalog.ForCheckpoint(previous, outDirectory) : ModelCatalog.Find(settings.Model);
         return (entry, outDirectory, previous);
     }
 
