@@ -36,7 +36,13 @@ public sealed class Checkpoint
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>Test hook: called before each stage of <see cref="Save"/> to simulate a crash there.</summary>
-    internal static Action<string>? BeforeStage;
+    internal static Action<string>? BeforeStage
+    {
+        get => StageHook.Value;
+        set => StageHook.Value = value;
+    }
+
+    private static readonly AsyncLocal<Action<string>?> StageHook = new();
 
     private Checkpoint(string directory, CheckpointMetadata metadata, Dictionary<string, byte[]> files)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -197,17 +198,32 @@ public sealed class Trainer
     }
 
     /// <summary>
-    /// The model's parameters, each once: a tied weight appears under two names (and may be
-    /// but must be updated once. Identity is the native tensor handle (the same object twice has one).
+    /// The model's parameters, each once. A tied weight (<c>lm_head.weight = wte.weight</c>) appears
+    /// under two names, and TorchSharp may hand out two wrappers with different handles over the one
+    /// storage; an optimizer given both would update it twice per step. On the CPU two parameters
+    /// are the same when their data starts at the same address with the same length; elsewhere the
+    /// native handle decides.
     /// </summary>
     public static IReadOnlyList<(string Name, Parameter Parameter)> DistinctNamedParameters(nn.Module model)
     {
         var handles = new HashSet<IntPtr>();
         var result = new List<(string, Parameter)>();
         foreach (var (name, p) in model.named_parameters())
-            if (handles.Add(p.Handle))
-                result.Add((name, p));
+        {
+            if (!handles.Add(p.Handle) || result.Any(r => SameMemory(r.Item2, p)))
+                continue;
+            result.Add((name, p));
+        }
         return result;
+    }
+
+    private static bool SameMemory(Tensor a, Tensor b)
+    {
+        if (a.device_type != DeviceType.CPU || b.device_type != DeviceType.CPU || !a.is_contiguous() || !b.is_contiguous())
+            return false;
+        var x = a.bytes;
+        var y = b.bytes;
+        return x.Length == y.Length && x.Length > 0 && Unsafe.AreSame(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
     }
 
     /// <summary>The model's distinct parameters (see <see cref="DistinctNamedParameters"/>).</summary>
