@@ -50,6 +50,7 @@ public sealed class Trainer
         Corpus.Split.EnsureFits(config.BlockSize);
         MemoryGuard.EnsureFits(MemoryGuard.Estimate(config, Options.BatchSize, DistinctParameters(Model).Sum(p => p.numel())), name);
         PrepareRunDirectory();
+        GlibcMalloc.Tune();
 
         Model.to(device);
         using var optimizer = CreateOptimizer(Model, Options);
