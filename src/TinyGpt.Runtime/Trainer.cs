@@ -109,17 +109,23 @@ public sealed class Trainer
 
         double TokensPerSecond() => trainSeconds > 0 ? trainSteps * tokensPerStep / trainSeconds : 0;
 
-        void Evaluate(int step, double lr)
+        // Returns false when cancelled midway (nothing logged or saved for that step).
+        bool Evaluate(int step, double lr)
         {
-            (lastTrain, lastVal) = (EstimateLoss(Corpus.Split.Train, step, 0), EstimateLoss(Corpus.Split.Val, step, 1));
-            var isBest = bestVal is null || lastVal < bestVal;
-            if (isBest) bestVal = lastVal;
-            log.Append(new EvaluationRecord(step, lastTrain.Value, lastVal.Value, lr, TokensPerSecond(), priorSeconds + session.Elapsed.TotalSeconds));
+            if (EstimateLoss(Corpus.Split.Train, step, 0, cancellationToken) is not { } train ||
+                EstimateLoss(Corpus.Split.Val, step, 1, cancellationToken) is not { } val)
+                return false;
+            (lastTrain, lastVal) = (train, val);
+            var isBest = bestVal is null || val < bestVal;
+            if (isBest) bestVal = val;
+            log.Append(new EvaluationRecord(step, train, val, lr, TokensPerSecond(), priorSeconds + session.Elapsed.TotalSeconds));
             latest = SaveCheckpoint(step, isBest);
+            return true;
         }
 
-        if (start == 0)
-            Evaluate(0, schedule.At(0));
+        // A fresh run measures the untrained model; a run stopped during an evaluation catches it up.
+        if (start == 0 || (start % Options.EvalInterval == 0 && start < Options.Steps && log.Records.All(r => r.Step != start)))
+            Evaluate(start, schedule.At(Math.Max(0, start - 1)));
         var interrupted = false;
         for (var step = start; step < Options.Steps; step++)
         {
@@ -138,8 +144,12 @@ public sealed class Trainer
 
             var done = step + 1;
             var evaluate = done % Options.EvalInterval == 0 || done == Options.Steps;
-            if (evaluate)
-                Evaluate(done, lr);
+            if (evaluate && !Evaluate(done, lr))
+            {
+                latest = SaveCheckpoint(done, isBest: false);
+                interrupted = true;
+                break;
+            }
             var eta = TimeSpan.FromSeconds(trainSteps == 0 ? 0 : trainSeconds / trainSteps * (Options.Steps - done));
             progress?.Report(new TrainingProgress(done, Options.Steps, loss, evaluate ? lastTrain : null, evaluate ? lastVal : null,
                 lr, TokensPerSecond(), TimeSpan.FromSeconds(priorSeconds) + session.Elapsed, eta));
@@ -178,10 +188,14 @@ public sealed class Trainer
         return value;
     }
 
-    /// <summary>Mean loss over <see cref="TrainingOptions.EvalIters"/> batches in eval mode, batches seeded by (seed, step, split).</summary>
-    private double EstimateLoss(long[] tokens, int step, int split)
+    /// <summary>
+    /// Mean loss over <see cref="TrainingOptions.EvalIters"/> batches in eval mode, or null when
+    /// cancelled. Batches depend only on (seed, step, split), so a resumed run, even in another
+    /// process, evaluates on the same batches and training's own generators are untouched.
+    /// </summary>
+    private double? EstimateLoss(long[] tokens, int step, int split, CancellationToken cancellationToken)
     {
-        var random = new DeterministicRandom(HashCode.Combine(Options.Seed, step, split) ^ (Options.Seed << 20));
+        var random = new DeterministicRandom(unchecked(Options.Seed * 1_000_003 + step * 2L + split + 0x5DEECE66DL));
         var batches = new BatchSampler(tokens, Model.Config.BlockSize, Options.BatchSize, random);
         var device = Model.parameters().First().device;
         Model.eval();
@@ -189,6 +203,11 @@ public sealed class Trainer
         using (no_grad())
             for (var i = 0; i < Options.EvalIters; i++)
             {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    Model.train();
+                    return null;
+                }
                 using var scope = NewDisposeScope();
                 var (x, y) = batches.Next(device);
                 var (_, loss) = Model.forward(x, y);

@@ -73,6 +73,28 @@ public class CheckpointTests
     }
 
     [Fact]
+    public void A_checkpoint_without_its_manifest_is_reported_as_unfinished()
+    {
+        var (dir, _, _) = Trained();
+        using var _ = dir;
+        var folder = Checkpoint.Open(dir.Path).Directory;
+        File.Delete(Path.Combine(folder, "manifest.json"));
+        var e = Assert.Throws<TinyGptException>(() => Checkpoint.Open(folder));
+        Assert.Contains("manifest.json is missing, so its writing never finished", e.Message);
+    }
+
+    [Fact]
+    public void An_unwritable_run_directory_is_reported_before_training()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("a-file"), "");
+        var corpus = Tiny.Corpus();
+        var e = Assert.Throws<TinyGptException>(() => new Trainer(Tiny.Model(corpus), corpus, Tiny.Options(), dir.File("a-file/run")).Train());
+        Assert.Contains("Cannot write to the run directory", e.Message);
+        Assert.Contains("--out", e.Message);
+    }
+
+    [Fact]
     public void A_missing_or_empty_checkpoint_is_reported()
     {
         using var dir = new TempDir();

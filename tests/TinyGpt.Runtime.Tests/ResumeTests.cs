@@ -1,4 +1,5 @@
 using Xunit;
+using static TorchSharp.torch;
 
 namespace TinyGpt.Runtime.Tests;
 
@@ -68,5 +69,51 @@ public class ResumeTests
         var model = new TinyLm(corpus.Tokenizer.VocabSize);
         var mismatch = Assert.Throws<TinyGptException>(() => new Trainer(model, other, Options(8) with { Resume = true }, dir.Path).Train());
         Assert.Contains("another alphabet", mismatch.Message);
+    }
+
+    /// <summary>TinyLm that cancels a token once it is asked to evaluate after <c>trainingCalls</c> training passes.</summary>
+    private sealed class CancelsWhileEvaluating : LanguageModel
+    {
+        private readonly TinyLm inner;
+        private readonly CancellationTokenSource? cancel;
+        private readonly int trainingCalls;
+        private int seen;
+
+        public CancelsWhileEvaluating(int vocabSize, CancellationTokenSource? cancel = null, int trainingCalls = 0) : base("Cancelling")
+        {
+            TorchSharp.torch.random.manual_seed(7);
+            inner = new TinyLm(vocabSize, dropout: 0.2);
+            (this.cancel, this.trainingCalls) = (cancel, trainingCalls);
+            RegisterComponents();
+        }
+
+        public override GptConfig Config => inner.Config;
+
+        public override Tensor forward(Tensor idx)
+        {
+            if (training) seen++;
+            else if (seen == trainingCalls) cancel?.Cancel();
+            return inner.forward(idx);
+        }
+    }
+
+    [Fact]
+    public void Cancelling_during_an_evaluation_stops_promptly_and_the_resume_catches_the_evaluation_up()
+    {
+        var corpus = Tiny.Corpus();
+        var vocab = corpus.Tokenizer.VocabSize;
+        using var whole = new TempDir();
+        using var split = new TempDir();
+        var all = new Trainer(new CancelsWhileEvaluating(vocab), corpus, Options(16), whole.Path).Train();
+
+        using var cancel = new CancellationTokenSource();
+        var stopped = new Trainer(new CancelsWhileEvaluating(vocab, cancel, trainingCalls: 8), corpus, Options(16), split.Path).Train(null, cancel.Token);
+        Assert.True(stopped.Interrupted);
+        Assert.Equal(8, stopped.Step);
+        Assert.DoesNotContain(stopped.Evaluations, e => e.Step == 8);
+
+        var resumed = new Trainer(new CancelsWhileEvaluating(vocab), corpus, Options(16) with { Resume = true }, split.Path).Train();
+        Assert.Equal(all.StepLosses, stopped.StepLosses.Concat(resumed.StepLosses));
+        Assert.Equal(LossColumns(whole), LossColumns(split));
     }
 }
