@@ -84,6 +84,16 @@ public class CheckpointTests
     }
 
     [Fact]
+    public void A_pointer_to_a_deleted_folder_is_reported()
+    {
+        var (dir, _, _) = Trained();
+        using var _ = dir;
+        Directory.Delete(Checkpoint.Open(dir.Path).Directory, recursive: true);
+        var e = Assert.Throws<TinyGptException>(() => Checkpoint.Open(dir.Path));
+        Assert.Contains("names a folder that does not exist", e.Message);
+    }
+
+    [Fact]
     public void An_unwritable_run_directory_is_reported_before_training()
     {
         using var dir = new TempDir();
