@@ -36,7 +36,13 @@ public sealed class Checkpoint
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>Test hook: called before each stage of <see cref="Save"/> to simulate a crash there.</summary>
-    internal static Action<string>? BeforeStage;
+    internal static Action<string>? BeforeStage
+    {
+        get => StageHook.Value;
+        set => StageHook.Value = value;
+    }
+
+    private static readonly AsyncLocal<Action<string>?> StageHook = new();
 
     private Checkpoint(string directory, CheckpointMetadata metadata, Dictionary<string, byte[]> files)
     {
@@ -70,7 +76,28 @@ public sealed class Checkpoint
     /// </summary>
     public static Checkpoint Open(string path)
     {
-        var directory = Resolve(path);
+        // A training run writing into the same directory may prune the folder a pointer named a
+        // moment ago; reading the pointer again finds the newer checkpoint.
+        for (var attempt = 1; ; attempt++)
+        {
+            var directory = Resolve(path);
+            try
+            {
+                return OpenFolder(directory);
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                if (attempt < 3 && Resolve(path) != directory)
+                    continue;
+                throw Damaged(directory, e is DirectoryNotFoundException ? e.Message : $"a file vanished while reading it ({e.Message})", e);
+            }
+        }
+    }
+
+    private static Checkpoint OpenFolder(string directory)
+    {
+        if (!System.IO.Directory.Exists(directory))
+            throw new DirectoryNotFoundException("the pointer names a folder that does not exist");
         var manifestPath = Path.Combine(directory, ManifestFile);
         if (!File.Exists(manifestPath))
             throw Damaged(directory, $"{ManifestFile} is missing, so its writing never finished");

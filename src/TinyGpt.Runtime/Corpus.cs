@@ -12,6 +12,7 @@ public sealed class Corpus
     public const string DefaultName = "Tiny Shakespeare (embedded)";
 
     private const string DefaultResource = "TinyGpt.Data.tinyshakespeare.txt";
+    private static readonly byte[] Utf8ByteOrderMark = [0xEF, 0xBB, 0xBF];
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private Corpus(string text, string source)
@@ -74,17 +75,15 @@ public sealed class Corpus
     {
         if (bytes.Length == 0)
             throw new TinyGptException($"The corpus file '{source}' is empty; give a text file with at least a few hundred characters.");
-        string text;
-        try
-        {
-            var skip = bytes.AsSpan().StartsWith(StrictUtf8.Preamble) ? 3 : 0;   // tolerate a byte-order mark
-            text = StrictUtf8.GetString(bytes, skip, bytes.Length - skip);
-        }
-        catch (DecoderFallbackException e)
-        {
-            var at = e.Index >= 0 ? $" (first bad byte near offset {e.Index})" : "";
-            throw new TinyGptException($"The corpus file '{source}' is not valid UTF-8{at}; convert it to UTF-8 (e.g. iconv -t UTF-8) and try again.", e);
-        }
+        var skip = bytes.AsSpan().StartsWith(Utf8ByteOrderMark) ? Utf8ByteOrderMark.Length : 0;   // tolerate a BOM
+        var body = bytes.AsSpan(skip);
+        var chars = new char[body.Length];
+        var status = System.Text.Unicode.Utf8.ToUtf16(body, chars, out var read, out var written, replaceInvalidSequences: false);
+        if (status != System.Buffers.OperationStatus.Done)
+            throw new TinyGptException(
+                $"The corpus file '{source}' is not valid UTF-8 (first bad byte at offset {skip + read}); " +
+                "convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8) and try again.");
+        var text = new string(chars, 0, written);
         return FromText(text, source);
     }
 

@@ -63,9 +63,14 @@ public static class LossPlot
             canvas.FillRectangle((int)X(r.Step) - 2, (int)Y(r.TrainLoss) - 2, 5, 5, TrainColor);
             canvas.FillRectangle((int)X(r.Step) - 2, (int)Y(r.ValLoss) - 2, 5, 5, ValColor);
         }
-        // Legend: a blue swatch (train) then an orange one (validation), top right.
-        canvas.FillRectangle(width - right - 90, 14, 30, 6, TrainColor);
-        canvas.FillRectangle(width - right - 40, 14, 30, 6, ValColor);
+        // Axis titles and the legend (train blue, val orange), top right.
+        canvas.DrawText(left - 60, top - 28, "loss", Axis);
+        canvas.DrawText(left + plotWidth / 2 - PngCanvas.TextWidth("step") / 2, height - 18, "step", Axis);
+        var legend = width - right - 170;
+        canvas.FillRectangle(legend, 16, 24, 6, TrainColor);
+        canvas.DrawText(legend + 30, 14, "train", Axis);
+        canvas.FillRectangle(legend + 90, 16, 24, 6, ValColor);
+        canvas.DrawText(legend + 120, 14, "val", Axis);
         canvas.Save(path);
     }
 }

@@ -4,7 +4,8 @@ namespace TinyGpt;
 
 /// <summary>
 /// A tiny RGB canvas that saves as PNG with nothing but the base library (no native graphics
-/// library, so it works on headless servers): lines, rectangles and a 3×5 pixel font for numbers.
+/// library, so it works on headless servers): lines, rectangles and a 3×5 pixel font for numbers
+/// and the few letters the loss plot labels with.
 /// </summary>
 internal sealed class PngCanvas
 {
@@ -58,10 +59,12 @@ internal sealed class PngCanvas
         ['0'] = [7, 5, 5, 5, 7], ['1'] = [2, 6, 2, 2, 7], ['2'] = [7, 1, 7, 4, 7], ['3'] = [7, 1, 7, 1, 7],
         ['4'] = [5, 5, 7, 1, 1], ['5'] = [7, 4, 7, 1, 7], ['6'] = [7, 4, 7, 5, 7], ['7'] = [7, 1, 1, 1, 1],
         ['8'] = [7, 5, 7, 5, 7], ['9'] = [7, 5, 7, 1, 7], ['.'] = [0, 0, 0, 0, 2], ['-'] = [0, 0, 7, 0, 0],
-        ['k'] = [4, 5, 6, 5, 5], ['e'] = [0, 7, 7, 4, 7],
+        ['k'] = [4, 5, 6, 5, 5], ['e'] = [0, 7, 7, 4, 7], ['a'] = [0, 7, 1, 7, 7], ['i'] = [2, 0, 2, 2, 2],
+        ['l'] = [6, 2, 2, 2, 7], ['n'] = [0, 6, 5, 5, 5], ['o'] = [0, 7, 5, 5, 7], ['p'] = [0, 7, 5, 7, 4],
+        ['r'] = [0, 5, 6, 4, 4], ['s'] = [0, 7, 6, 1, 7], ['t'] = [2, 7, 2, 2, 3], ['v'] = [0, 5, 5, 5, 2],
     };
 
-    /// <summary>Writes digits (and . - k e) at (x, y) with each font pixel <paramref name="scale"/> pixels wide.</summary>
+    /// <summary>Writes digits, <c>. -</c> and the letters of <c>aeiklnoprstv</c> at (x, y) with each font pixel <paramref name="scale"/> pixels wide.</summary>
     public void DrawText(int x, int y, string text, (byte R, byte G, byte B) color, int scale = 2)
     {
         foreach (var c in text)

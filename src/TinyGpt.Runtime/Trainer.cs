@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -49,6 +50,7 @@ public sealed class Trainer
         Corpus.Split.EnsureFits(config.BlockSize);
         MemoryGuard.EnsureFits(MemoryGuard.Estimate(config, Options.BatchSize, DistinctParameters(Model).Sum(p => p.numel())), name);
         PrepareRunDirectory();
+        GlibcMalloc.Tune();
 
         Model.to(device);
         using var optimizer = CreateOptimizer(Model, Options);
@@ -107,17 +109,23 @@ public sealed class Trainer
 
         double TokensPerSecond() => trainSeconds > 0 ? trainSteps * tokensPerStep / trainSeconds : 0;
 
-        void Evaluate(int step, double lr)
+        // Returns false when cancelled midway (nothing logged or saved for that step).
+        bool Evaluate(int step, double lr)
         {
-            (lastTrain, lastVal) = (EstimateLoss(Corpus.Split.Train, step, 0), EstimateLoss(Corpus.Split.Val, step, 1));
-            var isBest = bestVal is null || lastVal < bestVal;
-            if (isBest) bestVal = lastVal;
-            log.Append(new EvaluationRecord(step, lastTrain.Value, lastVal.Value, lr, TokensPerSecond(), priorSeconds + session.Elapsed.TotalSeconds));
+            if (EstimateLoss(Corpus.Split.Train, step, 0, cancellationToken) is not { } train ||
+                EstimateLoss(Corpus.Split.Val, step, 1, cancellationToken) is not { } val)
+                return false;
+            (lastTrain, lastVal) = (train, val);
+            var isBest = bestVal is null || val < bestVal;
+            if (isBest) bestVal = val;
+            log.Append(new EvaluationRecord(step, train, val, lr, TokensPerSecond(), priorSeconds + session.Elapsed.TotalSeconds));
             latest = SaveCheckpoint(step, isBest);
+            return true;
         }
 
-        if (start == 0)
-            Evaluate(0, schedule.At(0));
+        // A fresh run measures the untrained model; a run stopped during an evaluation catches it up.
+        if (start == 0 || (start % Options.EvalInterval == 0 && start < Options.Steps && log.Records.All(r => r.Step != start)))
+            Evaluate(start, schedule.At(Math.Max(0, start - 1)));
         var interrupted = false;
         for (var step = start; step < Options.Steps; step++)
         {
@@ -136,8 +144,12 @@ public sealed class Trainer
 
             var done = step + 1;
             var evaluate = done % Options.EvalInterval == 0 || done == Options.Steps;
-            if (evaluate)
-                Evaluate(done, lr);
+            if (evaluate && !Evaluate(done, lr))
+            {
+                latest = SaveCheckpoint(done, isBest: false);
+                interrupted = true;
+                break;
+            }
             var eta = TimeSpan.FromSeconds(trainSteps == 0 ? 0 : trainSeconds / trainSteps * (Options.Steps - done));
             progress?.Report(new TrainingProgress(done, Options.Steps, loss, evaluate ? lastTrain : null, evaluate ? lastVal : null,
                 lr, TokensPerSecond(), TimeSpan.FromSeconds(priorSeconds) + session.Elapsed, eta));
@@ -176,10 +188,14 @@ public sealed class Trainer
         return value;
     }
 
-    /// <summary>Mean loss over <see cref="TrainingOptions.EvalIters"/> batches in eval mode, batches seeded by (seed, step, split).</summary>
-    private double EstimateLoss(long[] tokens, int step, int split)
+    /// <summary>
+    /// Mean loss over <see cref="TrainingOptions.EvalIters"/> batches in eval mode, or null when
+    /// cancelled. Batches depend only on (seed, step, split), so a resumed run, even in another
+    /// process, evaluates on the same batches and training's own generators are untouched.
+    /// </summary>
+    private double? EstimateLoss(long[] tokens, int step, int split, CancellationToken cancellationToken)
     {
-        var random = new DeterministicRandom(HashCode.Combine(Options.Seed, step, split) ^ (Options.Seed << 20));
+        var random = new DeterministicRandom(unchecked(Options.Seed * 1_000_003 + step * 2L + split + 0x5DEECE66DL));
         var batches = new BatchSampler(tokens, Model.Config.BlockSize, Options.BatchSize, random);
         var device = Model.parameters().First().device;
         Model.eval();
@@ -187,6 +203,11 @@ public sealed class Trainer
         using (no_grad())
             for (var i = 0; i < Options.EvalIters; i++)
             {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    Model.train();
+                    return null;
+                }
                 using var scope = NewDisposeScope();
                 var (x, y) = batches.Next(device);
                 var (_, loss) = Model.forward(x, y);
@@ -197,17 +218,32 @@ public sealed class Trainer
     }
 
     /// <summary>
-    /// The model's parameters, each once: a tied weight appears under two names (and may be
-    /// but must be updated once. Identity is the native tensor handle (the same object twice has one).
+    /// The model's parameters, each once. A tied weight (<c>lm_head.weight = wte.weight</c>) appears
+    /// under two names, and TorchSharp may hand out two wrappers with different handles over the one
+    /// storage; an optimizer given both would update it twice per step. On the CPU two parameters
+    /// are the same when their data starts at the same address with the same length; elsewhere the
+    /// native handle decides.
     /// </summary>
     public static IReadOnlyList<(string Name, Parameter Parameter)> DistinctNamedParameters(nn.Module model)
     {
         var handles = new HashSet<IntPtr>();
         var result = new List<(string, Parameter)>();
         foreach (var (name, p) in model.named_parameters())
-            if (handles.Add(p.Handle))
-                result.Add((name, p));
+        {
+            if (!handles.Add(p.Handle) || result.Any(r => SameMemory(r.Item2, p)))
+                continue;
+            result.Add((name, p));
+        }
         return result;
+    }
+
+    private static bool SameMemory(Tensor a, Tensor b)
+    {
+        if (a.device_type != DeviceType.CPU || b.device_type != DeviceType.CPU || !a.is_contiguous() || !b.is_contiguous())
+            return false;
+        var x = a.bytes;
+        var y = b.bytes;
+        return x.Length == y.Length && x.Length > 0 && Unsafe.AreSame(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
     }
 
     /// <summary>The model's distinct parameters (see <see cref="DistinctNamedParameters"/>).</summary>

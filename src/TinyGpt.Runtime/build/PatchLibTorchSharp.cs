@@ -85,17 +85,30 @@ namespace TinyGpt.Build
             if ((flags & VerFlgWeak) != 0) return PatchOutcome.AlreadyWeak;
 
             flags |= VerFlgWeak;
-            elf[flagsOffset] = (byte)flags;
-            elf[flagsOffset + 1] = (byte)(flags >> 8);
 
-            // Write beside, then rename over: a hard link into the NuGet cache stays untouched,
-            // and a crash leaves either the old file or the new one. Keeping the timestamp lets
-            // the next incremental build see the copy as up to date instead of copying it again.
+            // Patch a copy beside it, then rename it over: the file gets a new inode, so a hard
+            // link into the NuGet cache stays untouched (on Unix File.Replace is rename(2)), and a
+            // crash leaves either the old file or the new one. File.Copy keeps the permission
+            // bits; keeping the timestamp lets the next incremental build see the copy as up to
+            // date instead of copying it again. The temporary name is unique so that two builds
+            // patching one output folder at once both succeed (with the same bytes).
             DateTime written = File.GetLastWriteTimeUtc(path);
-            string temp = path + ".tinygpt-tmp";
-            File.WriteAllBytes(temp, elf);
-            File.SetLastWriteTimeUtc(temp, written);
-            File.Replace(temp, path, destinationBackupFileName: null);
+            string temp = path + "." + Guid.NewGuid().ToString("N") + ".tinygpt-tmp";
+            try
+            {
+                File.Copy(path, temp, overwrite: true);
+                using (var stream = new FileStream(temp, FileMode.Open, FileAccess.Write))
+                {
+                    stream.Position = flagsOffset;
+                    stream.Write(new[] { (byte)flags, (byte)(flags >> 8) }, 0, 2);
+                }
+                File.SetLastWriteTimeUtc(temp, written);
+                File.Replace(temp, path, destinationBackupFileName: null);
+            }
+            finally
+            {
+                if (File.Exists(temp)) File.Delete(temp);
+            }
             return PatchOutcome.Patched;
         }
 

@@ -1,0 +1,93 @@
+using Microsoft.CodeAnalysis;
+
+namespace TinyGpt.Generators;
+
+/// <summary>
+/// Every diagnostic TinyGpt reports. IDs are stable and listed in <c>AnalyzerReleases.Shipped.md</c>;
+/// messages spell out the arithmetic so the fix is obvious.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "TinyGpt";
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    /// <summary>{0} class, {1} argument, {2} its meaning.</summary>
+    public static readonly DiagnosticDescriptor RequiredArgumentMissing = Error(
+        "TGPT001",
+        "A required [Gpt] argument is not set",
+        "[Gpt] on '{0}' must set {1} ({2})");
+
+    /// <summary>{0} argument, {1} value, {2} what one unit of it is.</summary>
+    public static readonly DiagnosticDescriptor SizeBelowOne = Error(
+        "TGPT002",
+        "A [Gpt] size is below 1",
+        "{0} = {1} is below 1: a GPT needs at least one {2}");
+
+    /// <summary>{0} value.</summary>
+    public static readonly DiagnosticDescriptor VocabSizeBelowTwo = Error(
+        "TGPT003",
+        "VocabSize is below 2",
+        "VocabSize = {0} is below 2: a language model chooses between at least two tokens");
+
+    /// <summary>{0} Embd, {1} Heads, {2} the quotient, {3} the nearest valid Embd values.</summary>
+    public static readonly DiagnosticDescriptor EmbdNotDivisibleByHeads = Error(
+        "TGPT004",
+        "Embd is not divisible by Heads",
+        "Embd {0} is not divisible by Heads {1} ({0} / {1} = {2}): every head needs a whole number of dimensions; {3}");
+
+    /// <summary>{0} value.</summary>
+    public static readonly DiagnosticDescriptor DropoutOutOfRange = Error(
+        "TGPT005",
+        "Dropout is outside [0, 1)",
+        "Dropout = {0} is outside [0, 1): it is the probability of zeroing an activation while training, and 1 would zero them all");
+
+    /// <summary>{0} parameter count, {1} FLOPs per token.</summary>
+    public static readonly DiagnosticDescriptor ModelTooLarge = Error(
+        "TGPT006",
+        "The parameter count overflows",
+        "This model would have {0} parameters and {1} training FLOPs per token; ParameterCount and FlopsPerToken must each fit in a long (at most 9,223,372,036,854,775,807)");
+
+    /// <summary>{0} class.</summary>
+    public static readonly DiagnosticDescriptor ClassNotPartial = Error(
+        "TGPT007",
+        "A [Gpt] class must be partial",
+        "'{0}' must be declared partial: the TinyGpt generator writes the rest of the class");
+
+    /// <summary>{0} class.</summary>
+    public static readonly DiagnosticDescriptor ClassIsGeneric = Error(
+        "TGPT008",
+        "A [Gpt] class must not be generic",
+        "'{0}' must not be generic: a [Gpt] class is one concrete architecture");
+
+    /// <summary>{0} class, {1} its base class.</summary>
+    public static readonly DiagnosticDescriptor ClassHasBaseClass = Error(
+        "TGPT009",
+        "A [Gpt] class must not declare a base class",
+        "'{0}' must not derive from '{1}': the generator makes it derive from TinyGpt.LanguageModel");
+
+    /// <summary>{0} containing type, {1} the [Gpt] class.</summary>
+    public static readonly DiagnosticDescriptor ContainingTypeNotPartial = Error(
+        "TGPT010",
+        "A type containing a [Gpt] class must be partial",
+        "'{0}' must be declared partial because it contains the [Gpt] class '{1}', which the generator extends");
+
+    /// <summary>{0} class.</summary>
+    public static readonly DiagnosticDescriptor ClassIsStatic = Error(
+        "TGPT011",
+        "A [Gpt] class must not be static",
+        "'{0}' must not be static: a model is an object that holds its parameters");
+
+    /// <summary>{0} class.</summary>
+    public static readonly DiagnosticDescriptor ClassIsRecord = Error(
+        "TGPT012",
+        "A [Gpt] class must not be a record",
+        "'{0}' is a record; [Gpt] applies to a partial class (a record cannot derive from TinyGpt.LanguageModel)");
+
+    /// <summary>{0} class.</summary>
+    public static readonly DiagnosticDescriptor ClassNameClashes = Error(
+        "TGPT013",
+        "A [Gpt] class name clashes with a generated member",
+        "'{0}' cannot name a [Gpt] class: the generated model has a member called '{0}', and a member cannot share its class's name");
+}

@@ -1,0 +1,157 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace TinyGpt.Generators;
+
+public sealed partial class GptGenerator
+{
+    /// <summary>The attribute the generator looks for.</summary>
+    internal const string AttributeMetadataName = "TinyGpt.GptAttribute";
+
+    private const string LanguageModelName = "TinyGpt.LanguageModel";
+
+    // The defaults of TinyGpt.GptAttribute (the generator cannot reference the runtime; a test checks they agree).
+    internal const int DefaultBlockSize = 256;
+    internal const int DefaultVocabSize = 65;
+    internal const double DefaultDropout = 0.0;
+    internal const bool DefaultBias = false;
+    internal const bool DefaultTieWeights = true;
+
+    /// <summary>
+    /// The generator's transform. A class can carry <c>[Gpt]</c> on more than one partial declaration
+    /// (the compiler reports CS0579); only the declaration holding the first one yields a declaration,
+    /// so every class is emitted once.
+    /// </summary>
+    private static GptDeclaration? ParseTarget(GeneratorAttributeSyntaxContext target, CancellationToken cancellationToken)
+    {
+        if (target.TargetSymbol is not INamedTypeSymbol type || target.Attributes.IsDefaultOrEmpty)
+            return null;
+        var attribute = FirstGptAttribute(type, target.Attributes[0].AttributeClass);
+        var owner = attribute?.ApplicationSyntaxReference?.GetSyntax(cancellationToken).Parent?.Parent;
+        if (attribute is null || owner is null
+            || owner.SyntaxTree != target.TargetNode.SyntaxTree || owner.Span != target.TargetNode.Span)
+            return null;
+        return Parse(type, attribute, cancellationToken);
+    }
+
+    /// <summary>The first <c>[Gpt]</c> attribute of <paramref name="type"/>, across all its declarations.</summary>
+    internal static AttributeData? FirstGptAttribute(INamedTypeSymbol type, INamedTypeSymbol? gptAttribute) =>
+        gptAttribute is null
+            ? null
+            : type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, gptAttribute));
+
+    /// <summary>Reads a <c>[Gpt]</c> class into plain values. Pure; never throws on bad input.</summary>
+    internal static GptDeclaration Parse(INamedTypeSymbol type, AttributeData attribute, CancellationToken cancellationToken)
+    {
+        var compilerErrors = attribute.AttributeConstructor is null
+            || !attribute.ConstructorArguments.IsEmpty
+            || type.BaseType is IErrorTypeSymbol;
+
+        int? layers = null, heads = null, embd = null;
+        int blockSize = DefaultBlockSize, vocabSize = DefaultVocabSize;
+        double dropout = DefaultDropout;
+        bool bias = DefaultBias, tieWeights = DefaultTieWeights;
+        foreach (var argument in attribute.NamedArguments)
+        {
+            var value = argument.Value.Kind == TypedConstantKind.Error ? null : argument.Value.Value;
+            var readable = argument.Key switch
+            {
+                "Layers" => TryRead(value, ref layers),
+                "Heads" => TryRead(value, ref heads),
+                "Embd" => TryRead(value, ref embd),
+                "BlockSize" => TryRead(value, ref blockSize),
+                "VocabSize" => TryRead(value, ref vocabSize),
+                "Dropout" => TryRead(value, ref dropout),
+                "Bias" => TryRead(value, ref bias),
+                "TieWeights" => TryRead(value, ref tieWeights),
+                _ => false,
+            };
+            compilerErrors |= !readable;
+        }
+
+        var baseType = type.BaseType;
+        var hasBaseClass = baseType is not null
+            && baseType.SpecialType != SpecialType.System_Object
+            && baseType.ToDisplayString() != LanguageModelName;
+
+        return new GptDeclaration(
+            ClassName: type.Name,
+            Namespace: NamespaceOf(type),
+            ContainingTypes: ContainingTypesOf(type, cancellationToken),
+            IsPartial: IsPartial(type, cancellationToken),
+            IsGeneric: type.TypeParameters.Length > 0,
+            IsRecord: type.IsRecord,
+            IsStatic: type.IsStatic,
+            BaseClassName: hasBaseClass ? baseType!.ToDisplayString() : null,
+            Layers: layers,
+            Heads: heads,
+            Embd: embd,
+            BlockSize: blockSize,
+            VocabSize: vocabSize,
+            Dropout: dropout,
+            Bias: bias,
+            TieWeights: tieWeights,
+            HasCompilerErrors: compilerErrors);
+    }
+
+    private static bool TryRead(object? value, ref int? target)
+    {
+        int read = 0;
+        var ok = TryRead(value, ref read);
+        if (ok) target = read;
+        return ok;
+    }
+
+    private static bool TryRead<T>(object? value, ref T target)
+    {
+        if (value is not T typed) return false;
+        target = typed;
+        return true;
+    }
+
+    private static string? NamespaceOf(INamedTypeSymbol type)
+    {
+        var parts = new List<string>();
+        for (var ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+            parts.Insert(0, Escape(ns.Name));
+        return parts.Count == 0 ? null : string.Join(".", parts);
+    }
+
+    private static EquatableArray<ContainingTypeInfo> ContainingTypesOf(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        var types = new List<ContainingTypeInfo>();
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            types.Insert(0, new ContainingTypeInfo(
+                Keyword: KeywordOf(outer),
+                Name: outer.Name,
+                TypeParameters: new EquatableArray<string>(outer.TypeParameters.Select(p => Escape(p.Name))),
+                IsPartial: IsPartial(outer, cancellationToken)));
+        }
+        return new EquatableArray<ContainingTypeInfo>(types);
+    }
+
+    private static string KeywordOf(INamedTypeSymbol type) => type switch
+    {
+        { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+        { IsRecord: true } => "record",
+        { TypeKind: TypeKind.Struct, IsRefLikeType: true } => "ref struct",
+        { TypeKind: TypeKind.Struct } => "struct",
+        { TypeKind: TypeKind.Interface } => "interface",
+        _ => "class",
+    };
+
+    /// <summary>True when every declaration of <paramref name="type"/> says <c>partial</c>.</summary>
+    private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken) =>
+        type.DeclaringSyntaxReferences.All(reference =>
+            reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration
+            && declaration.Modifiers.Any(SyntaxKind.PartialKeyword));
+
+    /// <summary>An identifier as C# source: keywords get an <c>@</c>.</summary>
+    internal static string Escape(string identifier) =>
+        SyntaxFacts.GetKeywordKind(identifier) != SyntaxKind.None ? "@" + identifier : identifier;
+}

@@ -1,0 +1,112 @@
+namespace TinyGpt.Generators;
+
+/// <summary>
+/// What the parser read from one <c>[Gpt]</c> class: plain values only (no symbols, syntax or
+/// locations), so the incremental pipeline can compare it by value. It may describe an invalid
+/// model; <see cref="GptGenerator.Validate"/> decides.
+/// </summary>
+/// <param name="ClassName">The class name as written, without <c>@</c>.</param>
+/// <param name="Namespace">Dotted namespace with keywords escaped, or null for the global namespace.</param>
+/// <param name="ContainingTypes">Enclosing types, outermost first.</param>
+/// <param name="IsPartial">Every declaration of the class has the <c>partial</c> modifier.</param>
+/// <param name="IsGeneric">The class declares type parameters.</param>
+/// <param name="IsRecord">The class is a <c>record</c>.</param>
+/// <param name="IsStatic">The class is <c>static</c>.</param>
+/// <param name="BaseClassName">An explicit base class (other than <c>object</c> and <c>TinyGpt.LanguageModel</c>), or null.</param>
+/// <param name="Layers">Null when the argument is missing.</param>
+/// <param name="Heads">Null when the argument is missing.</param>
+/// <param name="Embd">Null when the argument is missing.</param>
+/// <param name="BlockSize">The attribute's value or its default.</param>
+/// <param name="VocabSize">The attribute's value or its default.</param>
+/// <param name="Dropout">The attribute's value or its default.</param>
+/// <param name="Bias">The attribute's value or its default.</param>
+/// <param name="TieWeights">The attribute's value or its default.</param>
+/// <param name="HasCompilerErrors">
+/// The C# compiler already reports an error here (an argument without a usable constant, an unknown
+/// base type, a constructor argument): the declaration is skipped without a TGPT diagnostic of its own.
+/// </param>
+internal sealed record GptDeclaration(
+    string ClassName,
+    string? Namespace,
+    EquatableArray<ContainingTypeInfo> ContainingTypes,
+    bool IsPartial,
+    bool IsGeneric,
+    bool IsRecord,
+    bool IsStatic,
+    string? BaseClassName,
+    int? Layers,
+    int? Heads,
+    int? Embd,
+    int BlockSize,
+    int VocabSize,
+    double Dropout,
+    bool Bias,
+    bool TieWeights,
+    bool HasCompilerErrors);
+
+/// <summary>A type that encloses a <c>[Gpt]</c> class; the emitter re-declares it as <c>partial</c>.</summary>
+/// <param name="Keyword">The declaration keyword(s): <c>class</c>, <c>struct</c>, <c>record</c>, <c>record struct</c>, <c>interface</c>.</param>
+/// <param name="Name">The name as written, without <c>@</c>.</param>
+/// <param name="TypeParameters">Type parameter names (escaped), empty when not generic.</param>
+/// <param name="IsPartial">Every declaration of the type has the <c>partial</c> modifier.</param>
+internal sealed record ContainingTypeInfo(
+    string Keyword,
+    string Name,
+    EquatableArray<string> TypeParameters,
+    bool IsPartial);
+
+/// <summary>A valid model, ready to emit: the hyperparameters and what follows from them.</summary>
+internal sealed record GptModel(
+    string ClassName,
+    string? Namespace,
+    EquatableArray<ContainingTypeInfo> ContainingTypes,
+    int Layers,
+    int Heads,
+    int Embd,
+    int BlockSize,
+    int VocabSize,
+    double Dropout,
+    bool Bias,
+    bool TieWeights,
+    ParameterBreakdown Parameters,
+    long FlopsPerToken)
+{
+    /// <summary>Width of one head, <c>Embd / Heads</c>.</summary>
+    public int HeadSize => Embd / Heads;
+}
+
+/// <summary>Parameter counts per part of the model (a tied LM head counts 0: it is the token embedding).</summary>
+internal sealed record ParameterBreakdown(
+    long TokenEmbedding,
+    long PositionEmbedding,
+    long PerBlock,
+    long FinalNorm,
+    long LmHead,
+    long Total);
+
+/// <summary>Where a validation problem points: the analyzer turns this into a source location.</summary>
+internal enum ProblemTarget
+{
+    /// <summary>The whole attribute, e.g. <c>Gpt(Layers = 4)</c> for a missing argument.</summary>
+    Attribute,
+
+    /// <summary>One named argument of the attribute (<see cref="Problem.ArgumentName"/>).</summary>
+    Argument,
+
+    /// <summary>The class identifier.</summary>
+    ClassName,
+
+    /// <summary>The explicit base class in the base list.</summary>
+    BaseClass,
+
+    /// <summary>The identifier of a containing type (<see cref="Problem.ContainingTypeDepth"/>, 0 = outermost).</summary>
+    ContainingType,
+}
+
+/// <summary>One reason a declaration cannot become a model, with its message arguments.</summary>
+internal sealed record Problem(
+    Microsoft.CodeAnalysis.DiagnosticDescriptor Descriptor,
+    ProblemTarget Target,
+    string? ArgumentName,
+    int ContainingTypeDepth,
+    EquatableArray<string> MessageArguments);

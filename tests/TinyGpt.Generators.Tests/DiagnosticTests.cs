@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Numerics;
+using Microsoft.CodeAnalysis;
+
+namespace TinyGpt.Generators.Tests;
+
+/// <summary>
+/// Every TGPT rule: its ID, the exact source it underlines and its message; and that an invalid class
+/// gets its TGPT error and nothing else (no generated source, no cascade of compiler errors).
+/// </summary>
+public class DiagnosticTests
+{
+    private const string Valid = "Layers = 4, Heads = 4, Embd = 128";
+
+    public static TheoryData<string, string, string, string> Rules => new()
+    {
+        {
+            "[Gpt(Layers = 4, Heads = 4)] public partial class NoEmbd;",
+            "TGPT001", "Gpt(Layers = 4, Heads = 4)",
+            "[Gpt] on 'NoEmbd' must set Embd (nanoGPT's n_embd, the width of the residual stream)"
+        },
+        {
+            "[Gpt(Embd = 128, Heads = 4)] public partial class NoLayers;",
+            "TGPT001", "Gpt(Embd = 128, Heads = 4)",
+            "[Gpt] on 'NoLayers' must set Layers (nanoGPT's n_layer, the number of transformer blocks)"
+        },
+        {
+            "[Gpt(Layers = 0, Heads = 4, Embd = 128)] public partial class ZeroLayers;",
+            "TGPT002", "Layers = 0",
+            "Layers = 0 is below 1: a GPT needs at least one transformer block"
+        },
+        {
+            $"[Gpt({Valid}, BlockSize = -5)] public partial class NegativeContext;",
+            "TGPT002", "BlockSize = -5",
+            "BlockSize = -5 is below 1: a GPT needs at least one token of context"
+        },
+        {
+            "[Gpt(Layers = 4, Heads = 0, Embd = 128)] public partial class NoHeads;",
+            "TGPT002", "Heads = 0",
+            "Heads = 0 is below 1: a GPT needs at least one attention head"
+        },
+        {
+            $"[Gpt({Valid}, VocabSize = 1)] public partial class OneToken;",
+            "TGPT003", "VocabSize = 1",
+            "VocabSize = 1 is below 2: a language model chooses between at least two tokens"
+        },
+        {
+            "[Gpt(Layers = 4, Heads = 4, Embd = 130)] public partial class Uneven;",
+            "TGPT004", "Embd = 130",
+            "Embd 130 is not divisible by Heads 4 (130 / 4 = 32.5): every head needs a whole number of dimensions; the nearest valid values are Embd 128 and Embd 132"
+        },
+        {
+            "[Gpt(Layers = 4, Heads = 8, Embd = 4)] public partial class TooManyHeads;",
+            "TGPT004", "Embd = 4",
+            "Embd 4 is not divisible by Heads 8 (4 / 8 = 0.5): every head needs a whole number of dimensions; the smallest valid value is Embd 8"
+        },
+        {
+            $"[Gpt({Valid}, Dropout = 1)] public partial class AllDropped;",
+            "TGPT005", "Dropout = 1",
+            "Dropout = 1.0 is outside [0, 1): it is the probability of zeroing an activation while training, and 1 would zero them all"
+        },
+        {
+            $"[Gpt({Valid}, Dropout = -0.1)] public partial class NegativeDropout;",
+            "TGPT005", "Dropout = -0.1",
+            "Dropout = -0.1 is outside [0, 1): it is the probability of zeroing an activation while training, and 1 would zero them all"
+        },
+        {
+            "[Gpt(Layers = 1000000, Heads = 16, Embd = 1048576)] public partial class Huge;",
+            "TGPT006", "Gpt(Layers = 1000000, Heads = 16, Embd = 1048576)",
+            $"This model would have {HugeParameters} parameters and {HugeFlops} training FLOPs per token; ParameterCount and FlopsPerToken must each fit in a long (at most 9,223,372,036,854,775,807)"
+        },
+        {
+            $"[Gpt({Valid})] public class NotPartial;",
+            "TGPT007", "NotPartial",
+            "'NotPartial' must be declared partial: the TinyGpt generator writes the rest of the class"
+        },
+        {
+            $"[Gpt({Valid})] public partial class Generic<T>;",
+            "TGPT008", "Generic",
+            "'Generic' must not be generic: a [Gpt] class is one concrete architecture"
+        },
+        {
+            $"[Gpt({Valid})] public partial class Derived : System.Exception;",
+            "TGPT009", "System.Exception",
+            "'Derived' must not derive from 'System.Exception': the generator makes it derive from TinyGpt.LanguageModel"
+        },
+        {
+            $"public class Outer {{ [Gpt({Valid})] public partial class Inner; }}",
+            "TGPT010", "Outer",
+            "'Outer' must be declared partial because it contains the [Gpt] class 'Inner', which the generator extends"
+        },
+        {
+            $"[Gpt({Valid})] public static partial class StaticGpt;",
+            "TGPT011", "StaticGpt",
+            "'StaticGpt' must not be static: a model is an object that holds its parameters"
+        },
+        {
+            $"[Gpt({Valid})] public partial record RecordGpt;",
+            "TGPT012", "RecordGpt",
+            "'RecordGpt' is a record; [Gpt] applies to a partial class (a record cannot derive from TinyGpt.LanguageModel)"
+        },
+        {
+            $"[Gpt({Valid})] public partial class Block;",
+            "TGPT013", "Block",
+            "'Block' cannot name a [Gpt] class: the generated model has a member called 'Block', and a member cannot share its class's name"
+        },
+    };
+
+    // Layers 1,000,000 × (12·C² + 2·C) with C = 2^20 and the default BlockSize 256, VocabSize 65, tied.
+    private static readonly BigInteger HugeC = 1048576, HugeL = 1000000;
+    private static readonly BigInteger HugeTotal = 65 * HugeC + 256 * HugeC + HugeL * (12 * HugeC * HugeC + 2 * HugeC) + HugeC;
+    private static string HugeParameters => HugeTotal.ToString("N0", CultureInfo.InvariantCulture);
+    private static string HugeFlops => (6 * (HugeTotal - 256 * HugeC) + 12 * HugeL * HugeC * 256).ToString("N0", CultureInfo.InvariantCulture);
+
+    [Theory]
+    [MemberData(nameof(Rules))]
+    public async Task Rule_reports_id_location_and_message_and_nothing_else(string declaration, string id, string span, string message)
+    {
+        var run = GeneratorHarness.Run("using TinyGpt;\n" + declaration);
+
+        var diagnostic = Assert.Single(await Visible(run));
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal(span, diagnostic.Location.SourceTree!.GetText().ToString(diagnostic.Location.SourceSpan));
+        Assert.Equal(message, diagnostic.GetMessage(CultureInfo.InvariantCulture));
+        Assert.Empty(run.Result.GeneratedTrees);
+    }
+
+    [Fact]
+    public async Task Every_problem_of_a_declaration_is_reported()
+    {
+        var run = GeneratorHarness.Run("""
+            [TinyGpt.Gpt(Layers = 0, Heads = 3, Embd = 128, VocabSize = 0, Dropout = 2)]
+            public class Broken<T>;
+            """);
+
+        var ids = (await Visible(run)).Select(d => d.Id).Order();
+        Assert.Equal(["TGPT002", "TGPT003", "TGPT004", "TGPT005", "TGPT007", "TGPT008"], ids);
+        Assert.Empty(run.Result.GeneratedTrees);
+    }
+
+    [Fact]
+    public async Task Attribute_on_a_struct_gets_only_the_compiler_error()
+    {
+        var run = GeneratorHarness.Run($"[TinyGpt.Gpt({Valid})] public partial struct NotAClass;");
+
+        Assert.Equal(["CS0592"], (await Visible(run)).Select(d => d.Id));
+        Assert.Empty(run.Result.GeneratedTrees);
+    }
+
+    [Fact]
+    public async Task Duplicate_attributes_on_partial_declarations_emit_one_model()
+    {
+        var run = GeneratorHarness.Run(
+            $"[TinyGpt.Gpt({Valid})] public partial class Twice;",
+            $"[TinyGpt.Gpt({Valid})] public partial class Twice;");
+
+        Assert.Equal(["CS0579"], (await Visible(run)).Select(d => d.Id));
+        Assert.Single(run.Result.GeneratedTrees);
+    }
+
+    [Fact]
+    public async Task Argument_of_the_wrong_type_gets_only_the_compiler_error()
+    {
+        var run = GeneratorHarness.Run("[TinyGpt.Gpt(Layers = \"four\", Heads = 4, Embd = 128)] public partial class Typo;");
+
+        Assert.Equal(["CS0029"], (await Visible(run)).Select(d => d.Id));
+        Assert.Empty(run.Result.GeneratedTrees);
+    }
+
+    /// <summary>All diagnostics but hidden ones and the test sources' own missing XML docs (CS1591).</summary>
+    private static async Task<Diagnostic[]> Visible(GeneratorRun run) =>
+        [.. (await run.AllDiagnosticsAsync()).Where(d =>
+            d.Severity != DiagnosticSeverity.Hidden
+            && !(d.Id == "CS1591" && run.Input.SyntaxTrees.Contains(d.Location.SourceTree)))];
+}

@@ -1,0 +1,49 @@
+using ApprovalTests;
+using ApprovalTests.Reporters;
+using ApprovalTests.Writers;
+
+namespace TinyGpt.Generators.Tests;
+
+/// <summary>
+/// Snapshots of the generated source, the code learners read. Each test writes what the generator
+/// produces to <c>SnapshotTests.&lt;Test&gt;.received.cs</c> and compares it with the committed
+/// <c>SnapshotTests.&lt;Test&gt;.approved.cs</c> next to this file.
+/// </summary>
+/// <remarks>
+/// To accept a deliberate change to the generated code: run <c>dotnet test tests/TinyGpt.Generators.Tests</c>,
+/// read the diff of each failing snapshot (<c>diff X.approved.cs X.received.cs</c>), then rename every
+/// <c>*.received.cs</c> over its <c>*.approved.cs</c>
+/// (<c>for f in tests/TinyGpt.Generators.Tests/*.received.cs; do mv "$f" "${f/.received./.approved.}"; done</c>)
+/// and commit. Received files are git-ignored. The quiet reporter never launches a diff tool, so CI only fails.
+/// </remarks>
+[UseReporter(typeof(QuietReporter))]
+public class SnapshotTests
+{
+    [Fact]
+    public void Baby() => Verify("""
+        namespace Demo;
+
+        [TinyGpt.Gpt(Layers = 4, Heads = 4, Embd = 128, BlockSize = 64)]
+        public partial class BabyGpt;
+        """);
+
+    [Fact]
+    public void ShakespeareChar() => Verify("""
+        namespace Demo;
+
+        // nanoGPT's config/train_shakespeare_char.py
+        [TinyGpt.Gpt(Layers = 6, Heads = 6, Embd = 384, BlockSize = 256, Dropout = 0.2)]
+        public partial class ShakespeareCharGpt;
+        """);
+
+    [Fact]
+    public void BiasedUntied() => Verify("""
+        namespace Demo;
+
+        [TinyGpt.Gpt(Layers = 2, Heads = 2, Embd = 64, BlockSize = 32, Bias = true, TieWeights = false)]
+        public partial class BiasedUntiedGpt;
+        """);
+
+    private static void Verify(string source) =>
+        Approvals.Verify(new ApprovalTextWriter(GeneratorHarness.GeneratedSource(source), "cs"));
+}
