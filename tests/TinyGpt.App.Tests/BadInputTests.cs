@@ -67,6 +67,15 @@ public sealed class BadInputTests(TrainedBigram run)
     }
 
     [Fact]
+    public void Resuming_another_models_checkpoint_names_both_models()
+    {
+        using var temp = new TempDir();
+        var result = CliRun.InProcess("train", "--model", "baby", "--out", run.CopyRun(temp), "--resume", "--steps", "25");
+        AssertUserError(result, "belongs to model BigramLanguageModel");
+        Assert.Contains("not to BabyGpt", result.Errors);
+    }
+
+    [Fact]
     public void A_directory_without_checkpoint_is_refused()
     {
         using var temp = new TempDir();

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace TinyGpt.App.Tests;
 
 /// <summary>The commands that need no training: help, data, info.</summary>
@@ -49,5 +51,18 @@ public sealed class CommandLineTests
         Assert.Contains("[1, 8, 65]", result.Output);
         Assert.Contains("Parameters: 4,225 distinct", result.Output);
         Assert.Contains("FLOPs per token", result.Output);
+    }
+
+    [Fact]
+    public void Info_shows_the_baby_gpt_by_default()
+    {
+        var result = CliRun.InProcess("info");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("BabyGpt", result.Output);
+        Assert.Contains("c_attn", result.Output);
+        Assert.Contains("[1, 64, 384]", result.Output);                     // c_attn: q, k and v side by side
+        Assert.Contains("[1, 64, 65]", result.Output);                      // the logits
+        Assert.Contains($"Parameters: {Models.BabyGpt.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} distinct", result.Output);
+        Assert.Contains(Models.BabyGpt.FlopsPerToken.ToString("N0", CultureInfo.InvariantCulture), result.Output);
     }
 }

@@ -69,4 +69,19 @@ public sealed class TrainAndSampleTests(TrainedBigram run)
         Assert.Equal(30, metadata.Step);
         Assert.Equal(8, metadata.Options!.BatchSize);                      // kept from the run, not the bigram default
     }
+
+    [Fact]
+    public void Baby_trains_a_few_steps_and_samples_from_its_checkpoint()
+    {
+        using var temp = new TempDir();
+        var train = CliRun.InProcess("train", "--model", "baby", "--steps", "3", "--batch-size", "2", "--eval-interval", "3",
+            "--eval-iters", "1", "--out", temp.Path);
+        Assert.True(train.ExitCode == 0, train.ToString());
+        Assert.Contains("Training baby (804,096 parameters)", train.Output);
+        Assert.Equal(nameof(Models.BabyGpt), Checkpoint.Open(temp.Path).Metadata.ModelName);
+
+        var sample = CliRun.InProcess("sample", "--checkpoint", temp.Path, "--prompt", "KING:", "--tokens", "20");
+        Assert.True(sample.ExitCode == 0, sample.ToString());
+        Assert.StartsWith("KING:", sample.Output);
+    }
 }

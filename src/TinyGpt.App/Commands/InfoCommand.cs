@@ -29,7 +29,6 @@ public sealed class InfoCommand(IAnsiConsole console) : Command<InfoSettings>
         var entry = ModelCatalog.Find(settings.Model);
         using var model = entry.Create(Corpus.Load().Tokenizer.VocabSize);
         var config = model.Config;
-        var shapes = ModuleShapes.Trace(model, config.BlockSize);
 
         console.MarkupLine($"[bold]{entry.Name.EscapeMarkup()}[/] ({model.GetType().Name}): {entry.Summary.EscapeMarkup()}");
         console.MarkupLine(
@@ -38,17 +37,13 @@ public sealed class InfoCommand(IAnsiConsole console) : Command<InfoSettings>
             $"Bias {config.Bias} · TieWeights {config.TieWeights}[/]");
 
         var table = new Table().Border(TableBorder.Rounded)
-            .AddColumn(new TableColumn("Module").NoWrap()).AddColumn("Type").AddColumn($"Output (B=1, T={config.BlockSize})").AddColumn(new TableColumn("Parameters").RightAligned());
-        foreach (var (name, module) in model.named_modules().Prepend(("", model)))
-        {
-            int depth = name.Length == 0 ? 0 : name.Count(c => c == '.') + 1;
-            long parameters = Trainer.DistinctParameters(module).Sum(p => p.numel());
+            .AddColumn(new TableColumn("Module").NoWrap()).AddColumn(new TableColumn("Type").NoWrap()).AddColumn($"Output (B=1, T={config.BlockSize})").AddColumn(new TableColumn("Parameters").RightAligned());
+        foreach (var row in ModuleShapes.Describe(model, entry.Name, config.BlockSize))
             table.AddRow(
-                new Text(name.Length == 0 ? entry.Name : new string(' ', 2 * depth) + name[(name.LastIndexOf('.') + 1)..]),
-                new Text(module.GetType().Name, new Style(Color.Grey)),
-                new Text(shapes.TryGetValue(name, out var shape) ? $"[{string.Join(", ", shape)}]" : ""),
-                new Text(parameters == 0 ? "" : parameters.ToString("N0", CultureInfo.InvariantCulture)));
-        }
+                new Text(new string(' ', 2 * row.Depth) + row.Name),
+                new Text(row.Type, new Style(Color.Grey)),
+                new Text(row.Output is { } shape ? $"[{string.Join(", ", shape)}]" : ""),
+                new Text(row.Parameters == 0 ? "" : row.Parameters.ToString("N0", CultureInfo.InvariantCulture)));
         console.Write(table);
 
         long distinct = Trainer.DistinctParameters(model).Sum(p => p.numel());

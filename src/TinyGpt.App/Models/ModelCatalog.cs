@@ -30,14 +30,12 @@ public static class ModelCatalog
     /// <summary>All models, the default first.</summary>
     public static IReadOnlyList<ModelEntry> All { get; } =
     [
-#if GPT_MODELS
         new("baby", nameof(BabyGpt), "4 layers, 4 heads, 128 wide, context 64: a GPT that trains on a CPU in minutes",
             new TrainingDefaults(Steps: 2000, BatchSize: 12, LearningRate: 1e-3, MinLearningRate: 1e-4, Warmup: 100, EvalInterval: 250, EvalIters: 20),
             _ => new BabyGpt()),
         new("shakespeare", nameof(ShakespeareGpt), "nanoGPT's shakespeare_char: 6 layers, 6 heads, 384 wide, context 256, dropout 0.2 (meant for a GPU)",
             new TrainingDefaults(Steps: 5000, BatchSize: 64, LearningRate: 1e-3, MinLearningRate: 1e-4, Warmup: 100, EvalInterval: 250, EvalIters: 200),
             _ => new ShakespeareGpt()),
-#endif
         new("bigram", nameof(BigramLanguageModel), "the walkthrough's baseline: each character predicts the next from a vocab x vocab table",
             new TrainingDefaults(Steps: 3000, BatchSize: 32, LearningRate: 1e-2, MinLearningRate: 1e-3, Warmup: 100, EvalInterval: 500, EvalIters: 50),
             vocabSize => new BigramLanguageModel(vocabSize, blockSize: 8)),

@@ -1,42 +1,70 @@
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace TinyGpt.App.Models;
 
-/// <summary>What a model's modules output, found by running it once.</summary>
+/// <summary>One row of <c>tinygpt info</c>: a module, where it sits, what it outputs and how many parameters it holds.</summary>
+public sealed record ModuleRow(int Depth, string Name, string Type, long[]? Output, long Parameters);
+
+/// <summary>
+/// A model's modules as a tree in registration order (nanoGPT's forward order), each with its
+/// output shape for one sequence of <c>T</c> tokens.
+/// </summary>
+/// <remarks>
+/// Generated models call their submodules through <c>forward</c>, which TorchSharp's forward hooks
+/// do not see, so shapes are inferred: an embedding gives <c>[1, T, dim]</c> (positions, indexed by
+/// <c>[T]</c>, give <c>[T, dim]</c>), a Linear <c>[1, T, out]</c>, any other leaf (LayerNorm, GELU,
+/// Dropout) keeps its input's shape, and a container outputs what its last child does (a
+/// lower-rank output, like positions, broadcasts into the stream rather than replacing it). The model's
+/// own row is measured by running it.
+/// </remarks>
 public static class ModuleShapes
 {
-    /// <summary>
-    /// The output shape of every <c>Module&lt;Tensor, Tensor&gt;</c> of <paramref name="model"/> for
-    /// one sequence of <paramref name="length"/> zeros, by module name (the model itself under "").
-    /// Modules a forward pass runs without hooks (via <c>forward</c> rather than <c>call</c>) are missing.
-    /// </summary>
-    public static IReadOnlyDictionary<string, long[]> Trace(LanguageModel model, int length)
+    /// <summary>The rows of <paramref name="model"/>, itself first under <paramref name="name"/>.</summary>
+    public static IReadOnlyList<ModuleRow> Describe(LanguageModel model, string name, int length)
     {
-        var shapes = new Dictionary<string, long[]>();
-        var hooks = new List<Action>();
-        foreach (var (name, module) in model.named_modules().Prepend(("", model)))
+        var rows = new List<ModuleRow>();
+        Walk(model, name, 0, input: [1, length], length, rows);
+        rows[0] = rows[0] with { Output = Measure(model, length) };
+        return rows;
+    }
+
+    private static long[]? Walk(nn.Module module, string name, int depth, long[]? input, int length, List<ModuleRow> rows)
+    {
+        var index = rows.Count;
+        rows.Add(new ModuleRow(depth, name, TypeName(module), null, Trainer.DistinctParameters(module).Sum(p => p.numel())));
+        var current = input;
+        var children = module.named_children().ToList();
+        foreach (var (childName, child) in children)
         {
-            if (module is nn.Module<Tensor, Tensor> hookable)
-            {
-                var hook = hookable.register_forward_hook((_, _, output) =>
-                {
-                    shapes[name] = output.shape;
-                    return output;
-                });
-                hooks.Add(hook.remove);
-            }
+            // Position embeddings [T, C] broadcast into the token stream [1, T, C]: the stream goes on.
+            var output = Walk(child, childName, depth + 1, current, length, rows);
+            if (output is not null && (current is null || output.Length >= current.Length))
+                current = output;
         }
-        try
+        var result = children.Count > 0 ? current : module switch
         {
-            using var scope = NewDisposeScope();
-            using var _ = no_grad();
-            model.eval();
-            model.call(zeros(1, length, dtype: ScalarType.Int64));   // [1, T] -> [1, T, V]
-        }
-        finally
-        {
-            hooks.ForEach(remove => remove());
-        }
-        return shapes;
+            Embedding e when name == "wpe" => [length, e.weight!.shape[1]],
+            Embedding e => [1, length, e.weight!.shape[1]],
+            Linear l => [1, length, l.weight!.shape[0]],
+            _ => input,
+        };
+        rows[index] = rows[index] with { Output = result };
+        return result;
+    }
+
+    /// <summary>The model's real output shape for <c>[1, T]</c> zeros.</summary>
+    private static long[] Measure(LanguageModel model, int length)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        model.eval();
+        return model.forward(zeros(1, length, dtype: ScalarType.Int64)).shape;   // [1, T] -> [1, T, V]
+    }
+
+    private static string TypeName(nn.Module module)
+    {
+        var name = module.GetType().Name;
+        return name.IndexOf('`') is var tick and >= 0 ? name[..tick] : name;
     }
 }
