@@ -43,6 +43,16 @@ public sealed class BadInputTests(TrainedBigram run)
     }
 
     [Fact]
+    public void A_corpus_with_more_symbols_than_the_model_tells_which_VocabSize_to_declare()
+    {
+        using var temp = new TempDir();
+        var symbols = Enumerable.Range(0, 70).Select(i => (char)('0' + i)).ToArray();   // 70 distinct characters
+        File.WriteAllText(temp.File("wide.txt"), new string(Enumerable.Range(0, 2000).Select(i => symbols[i * 3 % 70]).ToArray()));
+        var result = CliRun.InProcess("train", "--model", "baby", "--data", temp.File("wide.txt"), "--out", temp.File("run"), "--steps", "1");
+        AssertUserError(result, "declare it with [Gpt(VocabSize = 70)]");
+    }
+
+    [Fact]
     public void An_unwritable_out_directory_is_refused()
     {
         using var temp = new TempDir();

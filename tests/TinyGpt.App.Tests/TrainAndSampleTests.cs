@@ -84,4 +84,14 @@ public sealed class TrainAndSampleTests(TrainedBigram run)
         Assert.True(sample.ExitCode == 0, sample.ToString());
         Assert.StartsWith("KING:", sample.Output);
     }
+
+    [Fact]
+    public void Training_on_a_corpus_without_newlines_still_ends_with_a_sample()
+    {
+        using var temp = new TempDir();
+        File.WriteAllText(temp.File("line.txt"), string.Concat(Enumerable.Repeat("to be or not to be, that is the question. ", 20)));
+        var result = CliRun.InProcess(["train", .. TrainedBigram.Args(temp.File("run"), steps: 2), "--data", temp.File("line.txt")]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("Sample", result.Output);
+    }
 }

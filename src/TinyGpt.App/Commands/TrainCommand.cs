@@ -47,7 +47,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
         Summarize(result);
 
         console.MarkupLine($"[bold]Sample[/] [grey]({SampleLength} characters, temperature 0.8)[/]");
-        var sampling = new SamplingOptions { MaxNewTokens = SampleLength, Temperature = 0.8, Seed = options.Seed };
+        var sampling = new SamplingOptions { Prompt = SamplePrompt(corpus), MaxNewTokens = SampleLength, Temperature = 0.8, Seed = options.Seed };
         SampleWriter.Write(console, new Sampler(model, corpus.Tokenizer), sampling, cancellationToken);
         console.MarkupLine($"[grey]More: tinygpt sample --checkpoint {Quote(outDirectory).EscapeMarkup()} --prompt \"ROMEO:\"[/]");
         return ExitCodes.Success;
@@ -101,6 +101,10 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
                            (result.PlotPath is { } plot ? ", " + plot.EscapeMarkup() : ""));
         console.Write(grid);
     }
+
+    /// <summary>A newline, as nanoGPT starts, unless the corpus has none: then its first character.</summary>
+    private static string SamplePrompt(Corpus corpus) =>
+        corpus.Tokenizer.Vocabulary.Contains('\n') ? "\n" : corpus.Text.EnumerateRunes().First().ToString();
 
     private static string Where(string device) => TorchDevice.Resolve(device).type.ToString().ToLowerInvariant() switch
     {
