@@ -61,7 +61,7 @@ public static class CliRun
     private static string DotnetHost =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
-    private static IAnsiConsole PlainConsole(TextWriter writer)
+    internal static IAnsiConsole PlainConsole(TextWriter writer)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {

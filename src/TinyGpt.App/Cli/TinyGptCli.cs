@@ -53,7 +53,7 @@ public static class TinyGptCli
     }
 
     /// <summary>Turns an exception into one red line (and a stack trace with --verbose) and an exit code.</summary>
-    private static int Report(Exception exception, IAnsiConsole errors, bool verbose, string help)
+    internal static int Report(Exception exception, IAnsiConsole errors, bool verbose, string help)
     {
         if (exception is OperationCanceledException)
         {
