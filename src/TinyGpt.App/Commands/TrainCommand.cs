@@ -41,7 +41,8 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
         {
             console.MarkupLine(
                 $"[yellow]Interrupted at step {result.Step}/{result.TotalSteps}; checkpoint saved.[/] " +
-                $"Continue with: tinygpt train --out {Quote(outDirectory).EscapeMarkup()} --resume");
+                $"Continue with: tinygpt train --out {Quote(outDirectory).EscapeMarkup()}" +
+                (settings.Data is { } data ? $" --data {Quote(data).EscapeMarkup()}" : "") + " --resume");
             return ExitCodes.Interrupted;
         }
         Summarize(result);
