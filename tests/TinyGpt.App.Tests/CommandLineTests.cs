@@ -62,6 +62,7 @@ public sealed class CommandLineTests
         Assert.Contains("c_attn", result.Output);
         Assert.Contains("[1, 64, 384]", result.Output);                     // c_attn: q, k and v side by side
         Assert.Contains("[1, 64, 65]", result.Output);                      // the logits
+        Assert.Contains("tied to transformer.wte", result.Output);          // lm_head shares the token embedding
         Assert.Contains($"Parameters: {Models.BabyGpt.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} distinct", result.Output);
         Assert.Contains(Models.BabyGpt.FlopsPerToken.ToString("N0", CultureInfo.InvariantCulture), result.Output);
     }

@@ -37,7 +37,11 @@ public sealed class InfoCommand(IAnsiConsole console) : Command<InfoSettings>
             $"Bias {config.Bias} · TieWeights {config.TieWeights}[/]");
 
         var table = new Table().Border(TableBorder.Rounded)
-            .AddColumn(new TableColumn("Module").NoWrap()).AddColumn(new TableColumn("Type").NoWrap()).AddColumn($"Output (B=1, T={config.BlockSize})").AddColumn(new TableColumn("Parameters").RightAligned());
+            .Caption($"output shapes for one sequence of BlockSize tokens: B = 1, T = {config.BlockSize}")
+            .AddColumn(new TableColumn("Module").NoWrap())
+            .AddColumn(new TableColumn("Type").NoWrap())
+            .AddColumn(new TableColumn("Output").NoWrap())
+            .AddColumn(new TableColumn("Parameters").NoWrap().RightAligned());
         foreach (var row in ModuleShapes.Describe(model, entry.Name, config.BlockSize))
             table.AddRow(
                 new Text(new string(' ', 2 * row.Depth) + row.Name),

@@ -24,21 +24,24 @@ public static class ModuleShapes
     public static IReadOnlyList<ModuleRow> Describe(LanguageModel model, string name, int length)
     {
         var rows = new List<ModuleRow>();
-        Walk(model, name, 0, input: [1, length], length, rows);
+        Walk(model, name, "", 0, input: [1, length], length, rows, owners: []);
         rows[0] = rows[0] with { Output = Measure(model, length) };
         return rows;
     }
 
-    private static long[]? Walk(nn.Module module, string name, int depth, long[]? input, int length, List<ModuleRow> rows)
+    private static long[]? Walk(nn.Module module, string name, string path, int depth, long[]? input, int length,
+        List<ModuleRow> rows, Dictionary<nint, string> owners)
     {
         var index = rows.Count;
         rows.Add(new ModuleRow(depth, name, TypeName(module), null, Trainer.DistinctParameters(module).Sum(p => p.numel())));
         var current = input;
         var children = module.named_children().ToList();
+        if (children.Count == 0 && TiedTo(module, path, owners) is { } owner)
+            rows[index] = rows[index] with { Type = $"{rows[index].Type}, tied to {owner}" };
         foreach (var (childName, child) in children)
         {
             // Position embeddings [T, C] broadcast into the token stream [1, T, C]: the stream goes on.
-            var output = Walk(child, childName, depth + 1, current, length, rows);
+            var output = Walk(child, childName, path.Length == 0 ? childName : $"{path}.{childName}", depth + 1, current, length, rows, owners);
             if (output is not null && (current is null || output.Length >= current.Length))
                 current = output;
         }
@@ -52,6 +55,23 @@ public static class ModuleShapes
         rows[index] = rows[index] with { Output = result };
         return result;
     }
+
+    /// <summary>
+    /// The module that already owns every parameter of <paramref name="module"/> (same storage), as
+    /// a tied LM head shares the token embedding; otherwise records <paramref name="path"/> as their owner.
+    /// </summary>
+    private static string? TiedTo(nn.Module module, string path, Dictionary<nint, string> owners)
+    {
+        var storages = module.parameters().Select(StorageOf).ToList();
+        if (storages.Count > 0 && storages.All(owners.ContainsKey))
+            return owners[storages[0]];
+        foreach (var storage in storages)
+            owners.TryAdd(storage, path);
+        return null;
+    }
+
+    private static nint StorageOf(Tensor p) =>
+        p.dtype == ScalarType.Float32 ? p.storage<float>().data_ptr() + (nint)p.storage_offset() : p.Handle;
 
     /// <summary>The model's real output shape for <c>[1, T]</c> zeros.</summary>
     private static long[] Measure(LanguageModel model, int length)
