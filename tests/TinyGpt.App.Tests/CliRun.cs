@@ -29,6 +29,23 @@ public static class CliRun
         return new CliResult(code, output.ToString(), errors.ToString());
     }
 
+    /// <summary>In-process on a pretend terminal (ANSI, interactive): the live progress bar path.</summary>
+    public static CliResult InTerminal(params string[] args)
+    {
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        var terminal = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.Yes,
+            ColorSystem = ColorSystemSupport.Standard,
+            Interactive = InteractionSupport.Yes,
+            Out = new AnsiConsoleOutput(output),
+        });
+        terminal.Profile.Width = 120;
+        int code = TinyGptCli.Run(args, terminal, PlainConsole(errors));
+        return new CliResult(code, output.ToString(), errors.ToString());
+    }
+
     /// <summary>The built <c>tinygpt</c> as a child process with redirected output.</summary>
     public static Process Start(params string[] args)
     {

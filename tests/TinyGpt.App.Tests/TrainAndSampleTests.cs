@@ -94,4 +94,16 @@ public sealed class TrainAndSampleTests(TrainedBigram run)
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("Sample", result.Output);
     }
+
+    [Fact]
+    public void On_a_terminal_training_draws_a_live_bar()
+    {
+        using var temp = new TempDir();
+        var result = CliRun.InTerminal(["train", .. TrainedBigram.Args(temp.Path, steps: 4)]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("\u001b[", result.Output);                                // ANSI: the bar is redrawn in place
+        Assert.Contains("100%", result.Output);
+        Assert.Contains("step 4/4 · loss", result.Output);
+        Assert.Contains("Sample", result.Output);
+    }
 }
