@@ -71,6 +71,17 @@ public sealed class TrainAndSampleTests(TrainedBigram run)
     }
 
     [Fact]
+    public void Resume_keeps_the_runs_seed_unless_told_otherwise()
+    {
+        using var temp = new TempDir();
+        var first = CliRun.InProcess(["train", .. TrainedBigram.Args(temp.Path, steps: 2), "--seed", "5"]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var resumed = CliRun.InProcess("train", "--out", temp.Path, "--resume", "--steps", "4");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal(5, Checkpoint.Open(temp.Path).Metadata.Options!.Seed);
+    }
+
+    [Fact]
     public void Baby_trains_a_few_steps_and_samples_from_its_checkpoint()
     {
         using var temp = new TempDir();

@@ -14,7 +14,6 @@ public static class SampleWriter
     /// </summary>
     public static void Write(IAnsiConsole console, Sampler sampler, SamplingOptions options, CancellationToken cancellation)
     {
-        options.Validate();
         var writer = console.Profile.Out.Writer;
         int current = -1;
         try

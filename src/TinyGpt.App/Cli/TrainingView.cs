@@ -36,24 +36,22 @@ public static class TrainingView
         var width = total.ToString(CultureInfo.InvariantCulture).Length;
         var text = $"step {step.ToString(CultureInfo.InvariantCulture).PadLeft(width)}/{total}";
         if (p is not null)
-            text += Invariant($" · loss {p.Loss:F3}") + (lastVal is { } v ? Invariant($" · val {v:F3}") : "") +
+            text += Numbers.Invariant($" · loss {p.Loss:F3}") + (lastVal is { } v ? Numbers.Invariant($" · val {v:F3}") : "") +
                     $" · {Speed(p.TokensPerSecond)} · ETA {Clock(p.Eta)}";
         return text;
     }
 
     /// <summary>One evaluation: <c>step 250: train 2.1234, val 2.1567</c>.</summary>
     private static string Evaluation(TrainingProgress p) =>
-        Invariant($"step {p.Step}: train loss {p.TrainLoss:F4}, val loss {p.ValLoss:F4}, lr {p.LearningRate:0.###e+0}");
+        Numbers.Invariant($"step {p.Step}: train loss {p.TrainLoss:F4}, val loss {p.ValLoss:F4}, lr {p.LearningRate:0.###e+0}");
 
     private static string Speed(double tokensPerSecond) =>
-        tokensPerSecond >= 1000 ? Invariant($"{tokensPerSecond / 1000:F1}k tok/s") : Invariant($"{tokensPerSecond:F0} tok/s");
+        tokensPerSecond >= 1000 ? Numbers.Invariant($"{tokensPerSecond / 1000:F1}k tok/s") : Numbers.Invariant($"{tokensPerSecond:F0} tok/s");
 
     private static string Clock(TimeSpan t) =>
         t.TotalHours >= 1
             ? $"{(long)t.TotalHours}:{t.ToString(@"mm\:ss", CultureInfo.InvariantCulture)}"
             : t.ToString(@"mm\:ss", CultureInfo.InvariantCulture);
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The terminal: one bar, redrawn in place; evaluations print above it.</summary>
     private sealed class LiveBar(IAnsiConsole console, ProgressTask task) : IProgress<TrainingProgress>

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Globalization;
 using System.Text;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -24,18 +23,16 @@ public sealed class DataCommand(IAnsiConsole console) : Command<DataSettings>
         var summary = Corpus.Load(settings.Data).Summarize(previewLength: 500);
         var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
         grid.AddRow("Corpus", summary.Source.EscapeMarkup());
-        grid.AddRow("Length", $"{Count(summary.Characters)} characters");
+        grid.AddRow("Length", $"{Numbers.Count(summary.Characters)} characters");
         grid.AddRow("Vocabulary", $"{summary.VocabSize} distinct characters");
         grid.AddRow("Alphabet", Readable(summary.Alphabet).EscapeMarkup());
-        grid.AddRow("Train / val", $"{Count(summary.TrainTokens)} / {Count(summary.ValTokens)} tokens (90 % / 10 %)");
+        grid.AddRow("Train / val", $"{Numbers.Count(summary.TrainTokens)} / {Numbers.Count(summary.ValTokens)} tokens (90 % / 10 %)");
         console.Write(grid);
         console.WriteLine();
         console.MarkupLine($"[bold]First {summary.Preview.EnumerateRunes().Count()} characters[/]");
         console.Write(new Panel(new Text(summary.Preview.Replace("\t", "    "))).Border(BoxBorder.Rounded));   // a tab has no width a box can measure
         return ExitCodes.Success;
     }
-
-    private static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
     /// <summary>The alphabet in one line: whitespace and control characters by name (\n, space, U+0007).</summary>
     public static string Readable(string alphabet)

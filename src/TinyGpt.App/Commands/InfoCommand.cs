@@ -47,13 +47,13 @@ public sealed class InfoCommand(IAnsiConsole console) : Command<InfoSettings>
                 new Text(new string(' ', 2 * row.Depth) + row.Name),
                 new Text(row.Type, new Style(Color.Grey)),
                 new Text(row.Output is { } shape ? $"[{string.Join(", ", shape)}]" : ""),
-                new Text(row.Parameters == 0 ? "" : row.Parameters.ToString("N0", CultureInfo.InvariantCulture)));
+                new Text(row.Parameters == 0 ? "" : Numbers.Count(row.Parameters)));
         console.Write(table);
 
         long distinct = Trainer.DistinctParameters(model).Sum(p => p.numel());
         long listed = model.parameters().Sum(p => p.numel());
-        var tied = listed == distinct ? "" : $" ({(listed - distinct).ToString("N0", CultureInfo.InvariantCulture)} more are tied copies)";
-        console.MarkupLine($"Parameters: [bold]{distinct.ToString("N0", CultureInfo.InvariantCulture)}[/] distinct{tied}");
+        var tied = listed == distinct ? "" : $" ({Numbers.Count(listed - distinct)} more are tied copies)";
+        console.MarkupLine($"Parameters: [bold]{Numbers.Count(distinct)}[/] distinct{tied}");
         console.MarkupLine($"FLOPs per token (training, forward + backward): [bold]{FlopsPerToken(model, distinct)}[/]");
         return ExitCodes.Success;
     }
@@ -66,6 +66,6 @@ public sealed class InfoCommand(IAnsiConsole console) : Command<InfoSettings>
     {
         var field = model.GetType().GetField("FlopsPerToken");
         long flops = field?.GetRawConstantValue() is { } value ? Convert.ToInt64(value, CultureInfo.InvariantCulture) : 6 * parameters;
-        return flops.ToString("N0", CultureInfo.InvariantCulture);
+        return Numbers.Count(flops);
     }
 }

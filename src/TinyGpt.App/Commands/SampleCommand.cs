@@ -27,11 +27,11 @@ public sealed class SampleCommand(IAnsiConsole console) : Command<SampleSettings
         var device = TorchDevice.Resolve(settings.Device);
 
         var checkpoint = Checkpoint.Open(settings.Checkpoint);
+        checkpoint.Tokenizer.Encode(options.Prompt);   // a prompt character outside the vocabulary fails here, before any output
         var entry = ModelCatalog.ForCheckpoint(checkpoint.Metadata, settings.Checkpoint);
         using var model = entry.Create(checkpoint.Metadata.Config.VocabSize);
         checkpoint.LoadWeights(model);
         model.to(device);
-        checkpoint.Tokenizer.Encode(options.Prompt);   // a prompt character outside the vocabulary fails here, before any output
 
         SampleWriter.Write(console, new Sampler(model, checkpoint.Tokenizer), options, cancellationToken);
         return ExitCodes.Success;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using TinyGpt.App.Cli;
@@ -12,6 +11,9 @@ namespace TinyGpt.App.Commands;
 /// </summary>
 public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
 {
+    /// <summary>The seed of a run started without <c>--seed</c>, as nanoGPT's.</summary>
+    public const int DefaultSeed = 1337;
+
     /// <summary>Characters of the sample printed after training.</summary>
     public const int SampleLength = 300;
 
@@ -29,9 +31,9 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
         var parameters = Trainer.DistinctParameters(model).Sum(p => p.numel());
         var from = previous is null ? "" : $", resuming at step {previous.Step}";
         console.MarkupLine(
-            $"Training [bold]{entry.Name}[/] ({Count(parameters)} parameters) on {corpus.Source.EscapeMarkup()}: " +
+            $"Training [bold]{entry.Name}[/] ({Numbers.Count(parameters)} parameters) on {corpus.Source.EscapeMarkup()}: " +
             $"{options.Steps} steps of {options.BatchSize} × {model.Config.BlockSize} tokens, " +
-            Invariant($"lr {options.LearningRate:G3} → {options.MinLearningRate:G3}, {Where(options.Device)}{from}"));
+            Numbers.Invariant($"lr {options.LearningRate:G3} → {options.MinLearningRate:G3}, {Where(options.Device)}{from}"));
         console.MarkupLine($"[grey]Run directory: {Path.GetFullPath(outDirectory).EscapeMarkup()} (Ctrl+C saves a checkpoint and stops)[/]");
 
         var trainer = new Trainer(model, corpus, options, outDirectory);
@@ -85,7 +87,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
             WarmupSteps = s.Warmup ?? run?.WarmupSteps ?? d.Warmup,
             EvalInterval = s.EvalInterval ?? run?.EvalInterval ?? d.EvalInterval,
             EvalIters = s.EvalIters ?? run?.EvalIters ?? d.EvalIters,
-            Seed = s.Seed,
+            Seed = s.Seed ?? run?.Seed ?? DefaultSeed,
             Device = s.Device,
             Resume = s.Resume,
         }.Validate();
@@ -94,8 +96,8 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
     private void Summarize(TrainingResult result)
     {
         var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
-        grid.AddRow("Final loss", Invariant($"train {result.TrainLoss:F4}, val {result.ValLoss:F4} (best val {result.BestValLoss:F4})"));
-        grid.AddRow("Time", Invariant($"{result.Elapsed.TotalSeconds:F1} s"));
+        grid.AddRow("Final loss", Numbers.Invariant($"train {result.TrainLoss:F4}, val {result.ValLoss:F4} (best val {result.BestValLoss:F4})"));
+        grid.AddRow("Time", Numbers.Invariant($"{result.Elapsed.TotalSeconds:F1} s"));
         grid.AddRow("Checkpoints", Path.Combine(result.RunDirectory, Checkpoint.LatestPointer).EscapeMarkup() + ", " +
                                    Path.Combine(result.RunDirectory, Checkpoint.BestPointer).EscapeMarkup());
         grid.AddRow("Log", Path.Combine(result.RunDirectory, TrainingLog.FileName).EscapeMarkup() +
@@ -114,8 +116,4 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
     };
 
     private static string Quote(string path) => path.Contains(' ') ? $"\"{path}\"" : path;
-
-    private static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

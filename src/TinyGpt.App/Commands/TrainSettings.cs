@@ -48,9 +48,8 @@ public sealed class TrainSettings : TinyGptSettings
     public string? Out { get; init; }
 
     [CommandOption("--seed <N>")]
-    [Description("Seed of every random stream: same seed, same run (on CPU).")]
-    [DefaultValue(1337)]
-    public int Seed { get; init; } = 1337;
+    [Description("Seed of every random stream: same seed, same run (on CPU). Default: 1337 (with --resume: the run's).")]
+    public int? Seed { get; init; }
 
     [CommandOption("-d|--data <PATH>")]
     [Description("A UTF-8 text file to train on. Default: the embedded Tiny Shakespeare.")]
