@@ -90,4 +90,16 @@ internal static class DiagnosticDescriptors
         "TGPT013",
         "A [Gpt] class name clashes with a generated member",
         "'{0}' cannot name a [Gpt] class: the generated model has a member called '{0}', and a member cannot share its class's name");
+
+    /// <summary>{0} class, {1} the member ("a member named 'Layers'", "a parameterless constructor").</summary>
+    public static readonly DiagnosticDescriptor MemberClashes = Error(
+        "TGPT015",
+        "A [Gpt] class declares a member the generator writes",
+        "'{0}' declares {1}, which the generator writes for every [Gpt] class; rename or remove it");
+
+    /// <summary>{0} class.</summary>
+    public static readonly DiagnosticDescriptor ClassIsFileLocal = Error(
+        "TGPT014",
+        "A [Gpt] class must not be file-local",
+        "'{0}' must not be file-local (nor nested in a file-local type): the generator writes the rest of the class in another file, which cannot reach it");
 }

@@ -32,6 +32,8 @@ public sealed class GptAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.ClassIsStatic,
         DiagnosticDescriptors.ClassIsRecord,
         DiagnosticDescriptors.ClassNameClashes,
+        DiagnosticDescriptors.ClassIsFileLocal,
+        DiagnosticDescriptors.MemberClashes,
     ];
 
     /// <inheritdoc/>
@@ -79,6 +81,11 @@ public sealed class GptAnalyzer : DiagnosticAnalyzer
                 return className;
             case ProblemTarget.BaseClass:
                 return BaseClassSyntax(type, cancellationToken)?.GetLocation() ?? className;
+            case ProblemTarget.Member:
+                return GptGenerator.UserMembers(type)
+                    .Where(member => member.Name == problem.ArgumentName)
+                    .SelectMany(member => member.Locations)
+                    .FirstOrDefault(GptGenerator.IsUserSource) ?? className;
             case ProblemTarget.ContainingType:
                 var outermostFirst = new List<INamedTypeSymbol>();
                 for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)

@@ -17,16 +17,17 @@ public sealed partial class GptGenerator
     private static readonly string GeneratedCode =
         $"[global::System.CodeDom.Compiler.GeneratedCode(\"TinyGpt.Generators\", \"{typeof(GptGenerator).Assembly.GetName().Version}\")]";
 
-    /// <summary>The file name of a model's source: <c>Namespace.Outer.X.Gpt.g.cs</c>.</summary>
+    /// <summary>
+    /// The file name of a model's source, from its metadata name: <c>Demo.BabyGpt.Gpt.g.cs</c>, or
+    /// <c>Demo.Outer`1+Inner.Gpt.g.cs</c> when nested (so a namespace <c>A.B</c> and a type <c>A.B</c> never collide).
+    /// </summary>
     internal static string HintName(GptModel model)
     {
-        var parts = new List<string>();
-        if (model.Namespace is { } ns)
-            parts.Add(ns.Replace("@", ""));
-        foreach (var outer in model.ContainingTypes)
-            parts.Add(string.Concat(new[] { outer.Name }.Concat(outer.TypeParameters.Select(p => "_" + p.TrimStart('@')))));
-        parts.Add(model.ClassName);
-        return string.Join(".", parts) + ".Gpt.g.cs";
+        var types = model.ContainingTypes
+            .Select(outer => outer.Name + (outer.TypeParameters.IsEmpty ? "" : "`" + outer.TypeParameters.Count))
+            .Append(model.ClassName);
+        var name = string.Join("+", types);
+        return (model.Namespace is { } ns ? ns.Replace("@", "") + "." + name : name) + ".Gpt.g.cs";
     }
 
     /// <summary>The source of one model: nanoGPT's <c>GPT</c> with its hyperparameters as constants.</summary>
@@ -81,11 +82,11 @@ public sealed partial class GptGenerator
     private static void WriteModelDocs(CodeWriter w, GptModel m) =>
         w.Summary([
             $"A GPT with nanoGPT's architecture: {m.Layers} transformer {Plural(m.Layers, "block")} of {m.Heads} attention {Plural(m.Heads, "head")} × {m.HeadSize}",
-            $"dimensions over a {m.Embd}-wide residual stream, a context of {m.BlockSize} tokens and a vocabulary of {m.VocabSize};",
+            $"dimensions on a residual stream of {m.Embd}, with a context of {m.BlockSize} tokens and a vocabulary of {m.VocabSize};",
             $"{N(m.Parameters.Total)} parameters. <c>forward(idx)</c> maps token ids <c>[B, T]</c> (int64, 1 ≤ T ≤ {m.BlockSize})",
             $"to logits <c>[B, T, {m.VocabSize}]</c> for every position; <c>forward(idx, targets)</c> adds the cross-entropy loss."], [
-            "The input guards always run. The internal shape checks (after the embeddings, inside every block,",
-            "on the logits) run while <c>CheckShapes</c> is true, the default: set <c>model.CheckShapes = false</c>",
+            "The input guards always run. The internal shape checks (after the embeddings, inside and after every",
+            "block, on the logits) run while <c>CheckShapes</c> is true, the default: set <c>model.CheckShapes = false</c>",
             "to skip them once the model is known to be sound."]);
 
     private static string Plural(int count, string noun) => count == 1 ? noun : noun + "s";
@@ -183,8 +184,11 @@ public sealed partial class GptGenerator
             w.Line("var pos_emb = transformer.wpe.forward(pos);", "[T, C]    position embeddings");
             w.Line("var x = transformer.drop.forward(tok_emb + pos_emb);", "[B, T, C]");
             w.Line($"if (CheckShapes) {Shapes}.Check(x, {where}, \"x\", B, T, Embd);");
-            w.Line("foreach (var block in transformer.h)");
-            w.Line("    x = block.forward(x, CheckShapes);", "[B, T, C]");
+            using (w.Block("foreach (var block in transformer.h)"))
+            {
+                w.Line("x = block.forward(x, CheckShapes);", "[B, T, C]");
+                w.Line($"if (CheckShapes) {Shapes}.Check(x, {where}, \"x after a block\", B, T, Embd);");
+            }
             w.Line("x = transformer.ln_f.forward(x);", "[B, T, C]");
             w.Line("var logits = lm_head.forward(x);", "[B, T, V]");
             w.Line($"if (CheckShapes) {Shapes}.Check(logits, {where}, \"logits\", B, T, VocabSize);");
@@ -359,7 +363,7 @@ public sealed partial class GptGenerator
             w.Summary("<c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>, checking shapes inside.");
             w.Line($"public override {Tensor} forward({Tensor} x) => forward(x, checkShapes: true);");
             w.Line();
-            w.Summary("<c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>; <paramref name=\"checkShapes\"/> checks the attention output's shape.");
+            w.Summary("<c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>; <paramref name=\"checkShapes\"/> checks the attention's shapes.");
             using (w.Block($"public {Tensor} forward({Tensor} x, bool checkShapes)"))
             {
                 w.Line("long B = x.shape[0], T = x.shape[1], C = x.shape[2];", "batch size, sequence length, Embd");
@@ -372,6 +376,7 @@ public sealed partial class GptGenerator
                 w.Line($"if (checkShapes) {Shapes}.Check(y, {where}, \"y\", B, Heads, T, HeadSize);");
                 w.Line("y = y.transpose(1, 2).contiguous().view(B, T, C);", "[B, T, C] heads side by side again");
                 w.Line("y = resid_dropout.forward(c_proj.forward(y));", "[B, T, C]");
+                w.Line($"if (checkShapes) {Shapes}.Check(y, {where}, \"output\", B, T, Embd);");
                 w.Line("return y;");
             }
         }

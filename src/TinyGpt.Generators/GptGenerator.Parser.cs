@@ -86,6 +86,11 @@ public sealed partial class GptGenerator
             IsGeneric: type.TypeParameters.Length > 0,
             IsRecord: type.IsRecord,
             IsStatic: type.IsStatic,
+            IsFileLocal: IsFileLocal(type),
+            ClashingMembers: new EquatableArray<string>(UserMembers(type)
+                .Where(Clashes)
+                .Select(member => member.Name)
+                .Distinct()),
             BaseClassName: hasBaseClass ? baseType!.ToDisplayString() : null,
             Layers: layers,
             Heads: heads,
@@ -133,6 +138,35 @@ public sealed partial class GptGenerator
                 IsPartial: IsPartial(outer, cancellationToken)));
         }
         return new EquatableArray<ContainingTypeInfo>(types);
+    }
+
+    /// <summary>
+    /// The members declared in the user's own files. When the analyzer runs, the compilation also holds
+    /// the generated part of the class, whose members are not the user's.
+    /// </summary>
+    internal static IEnumerable<ISymbol> UserMembers(INamedTypeSymbol type) =>
+        type.GetMembers().Where(member => !member.IsImplicitlyDeclared && member.Locations.Any(IsUserSource));
+
+    internal static bool IsUserSource(Location location) =>
+        location.IsInSource && !location.SourceTree!.FilePath.EndsWith(".Gpt.g.cs", System.StringComparison.Ordinal);
+
+    /// <summary>
+    /// Whether the generated class declares a member that <paramref name="member"/> would collide with.
+    /// Overloads of <c>forward</c> are welcome; a second parameterless constructor is not.
+    /// </summary>
+    private static bool Clashes(ISymbol member) => member switch
+    {
+        IMethodSymbol { MethodKind: MethodKind.Constructor, Parameters.Length: 0, IsStatic: false } => true,
+        IMethodSymbol { MethodKind: MethodKind.Ordinary, Name: "forward" } => false,
+        _ => GeneratedMemberNames.Contains(member.Name),
+    };
+
+    private static bool IsFileLocal(INamedTypeSymbol type)
+    {
+        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+            if (t.IsFileLocal)
+                return true;
+        return false;
     }
 
     private static string KeywordOf(INamedTypeSymbol type) => type switch

@@ -14,6 +14,7 @@ public sealed partial class GptGenerator
         "Transformer", "Block", "CausalSelfAttention", "Mlp",
         "Layers", "Heads", "Embd", "HeadSize", "BlockSize", "VocabSize", "Dropout", "Bias", "TieWeights",
         "ParameterCount", "FlopsPerToken", "Hyperparameters", "Config", "transformer", "lm_head", "forward",
+        "InitStd", "ResidualInitStd", "InitWeights",
     };
 
     /// <summary>
@@ -44,6 +45,8 @@ public sealed partial class GptGenerator
             OnClass(DiagnosticDescriptors.ClassIsRecord, name);
         if (declaration.IsStatic)
             OnClass(DiagnosticDescriptors.ClassIsStatic, name);
+        if (declaration.IsFileLocal)
+            OnClass(DiagnosticDescriptors.ClassIsFileLocal, name);
         if (!declaration.IsPartial)
             OnClass(DiagnosticDescriptors.ClassNotPartial, name);
         if (declaration.IsGeneric)
@@ -52,6 +55,9 @@ public sealed partial class GptGenerator
             Fail(DiagnosticDescriptors.ClassHasBaseClass, ProblemTarget.BaseClass, null, 0, [name, baseClass]);
         if (GeneratedMemberNames.Contains(name))
             OnClass(DiagnosticDescriptors.ClassNameClashes, name);
+        foreach (var member in declaration.ClashingMembers)
+            Fail(DiagnosticDescriptors.MemberClashes, ProblemTarget.Member, member, 0,
+                [name, member == ".ctor" ? "a parameterless constructor" : $"a member named '{member}'"]);
         for (var depth = 0; depth < declaration.ContainingTypes.Count; depth++)
         {
             var outer = declaration.ContainingTypes[depth];

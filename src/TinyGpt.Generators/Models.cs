@@ -12,6 +12,10 @@ namespace TinyGpt.Generators;
 /// <param name="IsGeneric">The class declares type parameters.</param>
 /// <param name="IsRecord">The class is a <c>record</c>.</param>
 /// <param name="IsStatic">The class is <c>static</c>.</param>
+/// <param name="IsFileLocal">The class, or a type containing it, is <c>file</c>-local.</param>
+/// <param name="ClashingMembers">
+/// Members the user declared that the generator declares too (by name; <c>.ctor</c> for a parameterless constructor).
+/// </param>
 /// <param name="BaseClassName">An explicit base class (other than <c>object</c> and <c>TinyGpt.LanguageModel</c>), or null.</param>
 /// <param name="Layers">Null when the argument is missing.</param>
 /// <param name="Heads">Null when the argument is missing.</param>
@@ -33,6 +37,8 @@ internal sealed record GptDeclaration(
     bool IsGeneric,
     bool IsRecord,
     bool IsStatic,
+    bool IsFileLocal,
+    EquatableArray<string> ClashingMembers,
     string? BaseClassName,
     int? Layers,
     int? Heads,
@@ -98,6 +104,9 @@ internal enum ProblemTarget
 
     /// <summary>The explicit base class in the base list.</summary>
     BaseClass,
+
+    /// <summary>A member the user declared that the generator also declares (<see cref="Problem.ArgumentName"/> is its name).</summary>
+    Member,
 
     /// <summary>The identifier of a containing type (<see cref="Problem.ContainingTypeDepth"/>, 0 = outermost).</summary>
     ContainingType,

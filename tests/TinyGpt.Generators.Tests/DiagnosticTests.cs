@@ -104,6 +104,21 @@ public class DiagnosticTests
             "TGPT013", "Block",
             "'Block' cannot name a [Gpt] class: the generated model has a member called 'Block', and a member cannot share its class's name"
         },
+        {
+            $"[Gpt({Valid})] file partial class Hidden;",
+            "TGPT014", "Hidden",
+            "'Hidden' must not be file-local (nor nested in a file-local type): the generator writes the rest of the class in another file, which cannot reach it"
+        },
+        {
+            $"[Gpt({Valid})] public partial class OwnLayers {{ public int Layers => 2; }}",
+            "TGPT015", "Layers",
+            "'OwnLayers' declares a member named 'Layers', which the generator writes for every [Gpt] class; rename or remove it"
+        },
+        {
+            $"[Gpt({Valid})] public partial class OwnConstructor {{ public OwnConstructor() {{ }} }}",
+            "TGPT015", "OwnConstructor",
+            "'OwnConstructor' declares a parameterless constructor, which the generator writes for every [Gpt] class; rename or remove it"
+        },
     };
 
     // Layers 1,000,000 × (12·C² + 2·C) with C = 2^20 and the default BlockSize 256, VocabSize 65, tied.

@@ -54,6 +54,10 @@ public class GeneratedCodeCompilesTests
             {
                 /// <summary>The name.</summary>
                 public string Describe() => $"{nameof(UserGpt)} {ParameterCount}";
+                /// <summary>An overload of forward is the user's to add.</summary>
+                public TorchSharp.torch.Tensor forward(TorchSharp.torch.Tensor idx, int last) => forward(idx)[.., ^last..];
+                /// <summary>So is a constructor with parameters.</summary>
+                public UserGpt(bool checkShapes) : this() => CheckShapes = checkShapes;
                 void System.IDisposable.Dispose() { }
             }
             """ },

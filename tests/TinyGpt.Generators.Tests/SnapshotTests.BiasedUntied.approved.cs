@@ -12,13 +12,13 @@ namespace Demo;
 
 /// <summary>
 /// A GPT with nanoGPT's architecture: 2 transformer blocks of 2 attention heads × 32
-/// dimensions over a 64-wide residual stream, a context of 32 tokens and a vocabulary of 65;
+/// dimensions on a residual stream of 64, with a context of 32 tokens and a vocabulary of 65;
 /// 110,464 parameters. <c>forward(idx)</c> maps token ids <c>[B, T]</c> (int64, 1 ≤ T ≤ 32)
 /// to logits <c>[B, T, 65]</c> for every position; <c>forward(idx, targets)</c> adds the cross-entropy loss.
 /// </summary>
 /// <remarks>
-/// The input guards always run. The internal shape checks (after the embeddings, inside every block,
-/// on the logits) run while <c>CheckShapes</c> is true, the default: set <c>model.CheckShapes = false</c>
+/// The input guards always run. The internal shape checks (after the embeddings, inside and after every
+/// block, on the logits) run while <c>CheckShapes</c> is true, the default: set <c>model.CheckShapes = false</c>
 /// to skip them once the model is known to be sound.
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "0.1.0.0")]
@@ -108,7 +108,10 @@ partial class BiasedUntiedGpt : global::TinyGpt.LanguageModel
         var x = transformer.drop.forward(tok_emb + pos_emb);            // [B, T, C]
         if (CheckShapes) global::TinyGpt.Shapes.Check(x, "BiasedUntiedGpt.forward", "x", B, T, Embd);
         foreach (var block in transformer.h)
+        {
             x = block.forward(x, CheckShapes);                          // [B, T, C]
+            if (CheckShapes) global::TinyGpt.Shapes.Check(x, "BiasedUntiedGpt.forward", "x after a block", B, T, Embd);
+        }
         x = transformer.ln_f.forward(x);                                // [B, T, C]
         var logits = lm_head.forward(x);                                // [B, T, V]
         if (CheckShapes) global::TinyGpt.Shapes.Check(logits, "BiasedUntiedGpt.forward", "logits", B, T, VocabSize);
@@ -251,7 +254,7 @@ partial class BiasedUntiedGpt : global::TinyGpt.LanguageModel
         /// <summary><c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>, checking shapes inside.</summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x) => forward(x, checkShapes: true);
 
-        /// <summary><c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>; <paramref name="checkShapes"/> checks the attention output's shape.</summary>
+        /// <summary><c>x</c> <c>[B, T, C]</c> → <c>[B, T, C]</c>; <paramref name="checkShapes"/> checks the attention's shapes.</summary>
         public global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x, bool checkShapes)
         {
             long B = x.shape[0], T = x.shape[1], C = x.shape[2];        // batch size, sequence length, Embd
@@ -264,6 +267,7 @@ partial class BiasedUntiedGpt : global::TinyGpt.LanguageModel
             if (checkShapes) global::TinyGpt.Shapes.Check(y, "BiasedUntiedGpt.CausalSelfAttention.forward", "y", B, Heads, T, HeadSize);
             y = y.transpose(1, 2).contiguous().view(B, T, C);           // [B, T, C] heads side by side again
             y = resid_dropout.forward(c_proj.forward(y));               // [B, T, C]
+            if (checkShapes) global::TinyGpt.Shapes.Check(y, "BiasedUntiedGpt.CausalSelfAttention.forward", "output", B, T, Embd);
             return y;
         }
     }

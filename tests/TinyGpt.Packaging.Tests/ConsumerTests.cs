@@ -40,7 +40,8 @@ public sealed class ConsumerTests(PackedTinyGpt package, ITestOutputHelper log) 
         Assert.Equal(package.Version, metadata.Element(ns + "version")!.Value);
         Assert.Equal("README.md", metadata.Element(ns + "readme")!.Value);
         var dependencies = metadata.Descendants(ns + "dependency").Select(d => (string)d.Attribute("id")!).ToList();
-        Assert.Equal(["TorchSharp-cpu"], dependencies);
+        // The torch backend, and PyBridge for the nanoGPT weight formats (torch.save zip, safetensors).
+        Assert.Equal(["TorchSharp-cpu", "TorchSharp.PyBridge"], dependencies.Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -1,0 +1,51 @@
+namespace TinyGpt.Interop;
+
+/// <summary>The two files an export writes.</summary>
+/// <param name="Weights">The state dict (<c>.pt</c> or <c>.safetensors</c>).</param>
+/// <param name="Sidecar">The JSON beside it: config and vocabulary (<see cref="NanoGptSidecar"/>).</param>
+/// <param name="Format">The weights' format.</param>
+public sealed record ExportedFiles(string Weights, string Sidecar, WeightFormat Format);
+
+/// <summary>
+/// Writes a TinyGpt model as nanoGPT expects it: <c>GPT(GPTConfig(**model_args)).load_state_dict(torch.load(FILE))</c>
+/// loads it strictly, with no renaming.
+/// </summary>
+public static class NanoGptExport
+{
+    /// <summary>
+    /// Writes the model's state dict to <paramref name="path"/> under nanoGPT's names and shapes,
+    /// and the JSON with its config and <paramref name="vocabulary"/> beside it
+    /// (<see cref="NanoGptSidecar.PathFor"/>). A tied model writes both tied names: sharing one
+    /// storage in <c>.pt</c> (as nanoGPT's own checkpoints), as two equal copies in safetensors
+    /// (which forbids shared storage; nanoGPT's strict <c>load_state_dict</c> needs both names).
+    /// </summary>
+    /// <param name="model">A <c>[Gpt]</c> model (not the bigram baseline).</param>
+    /// <param name="vocabulary">The characters in token-id order, e.g. the corpus tokenizer's; at most <c>VocabSize</c> of them.</param>
+    /// <param name="path">The weights file to write; folders are created.</param>
+    /// <param name="format">Which format; by default the one <paramref name="path"/>'s extension names, else safetensors.</param>
+    /// <exception cref="ArgumentException">The path ends in <c>.json</c>, or the vocabulary is longer than the model's or repeats a character.</exception>
+    /// <exception cref="InvalidOperationException">The model's state dict is not nanoGPT's layout (a generator bug; the message lists the differences).</exception>
+    public static ExportedFiles Write(LanguageModel model, string vocabulary, string path, WeightFormat? format = null)
+    {
+        var config = model.Config;
+        var chosen = format ?? WeightFormats.FromExtension(path) ?? WeightFormat.Safetensors;
+        if (vocabulary.Length > config.VocabSize)
+            throw new ArgumentException($"the vocabulary has {vocabulary.Length} characters but {model.GetName()} has VocabSize {config.VocabSize}", nameof(vocabulary));
+        if (vocabulary.Distinct().Count() != vocabulary.Length)
+            throw new ArgumentException("the vocabulary repeats a character; token ids would be ambiguous", nameof(vocabulary));
+
+        var state = model.state_dict();
+        var mismatches = StateDictCheck.Compare(NanoGptLayout.For(config), state.Select(kv => (kv.Key, kv.Value.shape)));
+        if (mismatches.Count > 0)
+            throw new InvalidOperationException(
+                $"{model.GetName()}'s state dict is not nanoGPT's layout:{Environment.NewLine}  " +
+                string.Join(Environment.NewLine + "  ", mismatches));
+
+        var sidecar = NanoGptSidecar.PathFor(path);
+        if (Path.GetFullPath(sidecar) == Path.GetFullPath(path))
+            throw new ArgumentException($"{path}: the weights file needs an extension other than .json (the config JSON goes beside it)", nameof(path));
+        StateDictFile.Save(state, path, chosen);
+        new NanoGptSidecar(config, vocabulary, model.GetName(), Path.GetFileName(path), chosen).Write(sidecar);
+        return new ExportedFiles(path, sidecar, chosen);
+    }
+}
