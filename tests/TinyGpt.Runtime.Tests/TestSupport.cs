@@ -24,7 +24,7 @@ internal sealed class TempDir : IDisposable
 /// A small hand-written language model for trainer tests: embedding, one hidden layer with
 /// dropout, and an LM head tied to the embedding (so the tied-parameter path is exercised).
 /// </summary>
-internal sealed class TinyLm : LanguageModel
+public sealed class TinyLm : LanguageModel
 {
     private readonly Embedding wte;
     private readonly Embedding wpe;
@@ -56,7 +56,7 @@ internal sealed class TinyLm : LanguageModel
     }
 }
 
-internal static class Tiny
+public static class Tiny
 {
     /// <summary>A short, repetitive corpus (learnable in a few dozen steps).</summary>
     public static Corpus Corpus() => TinyGpt.Corpus.FromText(string.Concat(Enumerable.Repeat("the cat sat on the mat. the dog ate the log.\n", 60)), "tiny");
