@@ -51,6 +51,7 @@ public sealed class CommandLineTests
         Assert.Contains("[1, 8, 65]", result.Output);
         Assert.Contains("Parameters: 4,225 distinct", result.Output);
         Assert.Contains("FLOPs per token", result.Output);
+        Assert.Contains("Training defaults: 3000 steps, batch 32", result.Output);
     }
 
     [Fact]

@@ -55,6 +55,9 @@ public sealed class InfoCommand(IAnsiConsole console) : Command<InfoSettings>
         var tied = listed == distinct ? "" : $" ({Numbers.Count(listed - distinct)} more are tied copies)";
         console.MarkupLine($"Parameters: [bold]{Numbers.Count(distinct)}[/] distinct{tied}");
         console.MarkupLine($"FLOPs per token (training, forward + backward): [bold]{FlopsPerToken(model, distinct)}[/]");
+        var d = entry.Defaults;
+        console.MarkupLine(Numbers.Invariant(
+            $"Training defaults: {d.Steps} steps, batch {d.BatchSize}, lr {d.LearningRate} → {d.MinLearningRate} after {d.Warmup} warmup steps, evaluation every {d.EvalInterval} steps over {d.EvalIters} batches"));
         return ExitCodes.Success;
     }
 

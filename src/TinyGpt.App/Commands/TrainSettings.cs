@@ -16,7 +16,7 @@ public sealed class TrainSettings : TinyGptSettings
     public string? Model { get; init; }
 
     [CommandOption("--steps <N>")]
-    [Description("Optimizer steps in total (a resumed run counts the steps already done). Default: the model's.")]
+    [Description("Optimizer steps in total (a resumed run counts the steps already done). Default: the model's ('tinygpt info' lists each model's defaults).")]
     public int? Steps { get; init; }
 
     [CommandOption("--batch-size <N>")]
