@@ -14,11 +14,10 @@ public sealed class InterruptTests
         var errors = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEndAsync();
 
-        // The step-0 evaluation writes the first checkpoint; then the step loop runs.
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!File.Exists(Path.Combine(run, "latest")) && !process.HasExited && DateTime.UtcNow < deadline)
+        // Wait for the evaluation at step 10 (log.csv: header, step 0, step 10): training is under way.
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (EvaluationsLogged(run) < 2 && !process.HasExited && DateTime.UtcNow < deadline)
             await Task.Delay(50);
-        await Task.Delay(500);
         if (process.HasExited)
             Assert.Fail($"tinygpt ended before the signal: {await output} {await errors}");
         SendSigint(process.Id);
@@ -35,6 +34,13 @@ public sealed class InterruptTests
         var resumed = CliRun.InProcess("train", "--out", run, "--resume", "--steps", (step + 5).ToString());
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Equal(step + 5, Checkpoint.Open(run).Metadata.Step);
+    }
+
+    private static int EvaluationsLogged(string run)
+    {
+        var log = Path.Combine(run, "log.csv");
+        try { return File.Exists(log) ? File.ReadAllLines(log).Length - 1 : 0; }
+        catch (IOException) { return 0; }
     }
 
     /// <summary>What Ctrl+C does in a terminal, through kill(1) (POSIX systems).</summary>
