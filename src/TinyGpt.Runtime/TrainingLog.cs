@@ -64,8 +64,13 @@ public sealed class TrainingLog
         File.AppendAllText(Path, Format(record) + "\n");
     }
 
-    private void Rewrite() =>
-        File.WriteAllText(Path, string.Concat(_records.Select(r => Format(r) + "\n").Prepend(Header + "\n")));
+    /// <summary>Writes the whole log to a temporary file and renames it over the old one, so a crash keeps one or the other.</summary>
+    private void Rewrite()
+    {
+        var temporary = Path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
+        File.WriteAllText(temporary, string.Concat(_records.Select(r => Format(r) + "\n").Prepend(Header + "\n")));
+        File.Move(temporary, Path, overwrite: true);
+    }
 
     private static string Format(EvaluationRecord r) => string.Create(CultureInfo.InvariantCulture,
         $"{r.Step},{r.TrainLoss:R},{r.ValLoss:R},{r.LearningRate:R},{r.TokensPerSecond:F1},{r.ElapsedSeconds:F3}");

@@ -36,7 +36,6 @@ public class CrashSafetyTests
             steps.Add(checkpoint.Metadata.Step);
         }
         Assert.True(steps.SequenceEqual(steps.Order()), $"the resumed runs went back in time: {string.Join(", ", steps)}");
-        Assert.True(steps[^1] > steps[0]);
     }
 
     private static string? PointerTarget(string run)
