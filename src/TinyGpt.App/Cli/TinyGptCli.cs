@@ -30,9 +30,9 @@ public static class TinyGptCli
         return app.Run(args, cancellation);
     }
 
-    private static readonly string[] CommandNames = ["data", "info", "train", "sample"];   // keep in step with Register
+    private static readonly string[] CommandNames = ["data", "info", "train", "sample", "export", "import"];   // keep in step with Register
 
-    /// <summary>The commands; <c>export</c> and <c>import</c> (nanoGPT interop) join them here.</summary>
+    /// <summary>The commands.</summary>
     private static void Register(IConfigurator config)
     {
         config.AddCommand<DataCommand>("data")
@@ -50,6 +50,12 @@ public static class TinyGptCli
         config.AddCommand<SampleCommand>("sample")
             .WithDescription("Generate text from a trained checkpoint, streaming it to stdout.")
             .WithExample("sample", "--checkpoint", "runs/baby", "--prompt", "ROMEO:", "--tokens", "300");
+        config.AddCommand<ExportCommand>("export")
+            .WithDescription("Write a checkpoint's weights for nanoGPT (nanoGPT's names; safetensors or torch.save .pt) and its config and vocabulary as JSON.")
+            .WithExample("export", "--checkpoint", "runs/baby", "--out", "baby.safetensors");
+        config.AddCommand<ImportCommand>("import")
+            .WithDescription("Turn nanoGPT weights (.pt or safetensors) into a checkpoint that 'tinygpt sample' reads.")
+            .WithExample("import", "--weights", "ckpt.pt", "--model", "shakespeare", "--out", "runs/imported", "--vocab", "meta.json");
     }
 
     /// <summary>Turns an exception into one red line (and a stack trace with --verbose) and an exit code.</summary>
@@ -65,7 +71,15 @@ public static class TinyGptCli
             ? (userMessage, ExitCodes.UserError)
             : ($"Unexpected {exception.GetType().Name}: {exception.Message} (this is a bug in TinyGpt; run again with --verbose for the stack trace)",
                ExitCodes.InternalError);
-        errors.MarkupLine($"[red]error:[/] {OneLine(message).EscapeMarkup()}");
+        // One line, unless the message is a list (a weights file's mismatching tensors): then its
+        // first line follows "error:" and each item stands indented below it.
+        var raw = message.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        bool isList = raw.Skip(1).Any(line => line.StartsWith("  ", StringComparison.Ordinal));
+        var lines = raw.Select(line => line.Trim()).ToArray();
+        errors.MarkupLine($"[red]error:[/] {(isList ? lines[0] : string.Join(' ', lines)).EscapeMarkup()}");
+        if (isList)
+            foreach (var line in lines.Skip(1))
+                errors.MarkupLine($"  {line.EscapeMarkup()}");
         if (verbose)
             errors.WriteException(exception);
         return code;
@@ -74,7 +88,4 @@ public static class TinyGptCli
     /// <summary><c>tinygpt train --help</c> when the first argument is a command, else <c>tinygpt --help</c>.</summary>
     private static string HelpFor(string[] args) =>
         args.Length > 0 && CommandNames.Contains(args[0]) ? $"tinygpt {args[0]} --help" : "tinygpt --help";
-
-    private static string OneLine(string message) =>
-        string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }
