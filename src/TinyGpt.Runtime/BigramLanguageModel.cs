@@ -1,0 +1,35 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace TinyGpt;
+
+/// <summary>
+/// The walkthrough's baseline: each token's row of a VocabSize × VocabSize table holds the
+/// logits of the next token. No context, no attention; it shows what a GPT gains.
+/// </summary>
+public sealed class BigramLanguageModel : LanguageModel
+{
+    private readonly Embedding token_embedding_table;
+
+    /// <summary>A bigram table over <paramref name="vocabSize"/> tokens; <paramref name="blockSize"/> is only the training window.</summary>
+    public BigramLanguageModel(int vocabSize = 65, int blockSize = 8) : base(nameof(BigramLanguageModel))
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(vocabSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
+        Config = new GptConfig(Layers: 0, Heads: 0, Embd: 0, BlockSize: blockSize, VocabSize: vocabSize, TieWeights: false);
+        token_embedding_table = nn.Embedding(vocabSize, vocabSize);     // [V, V]
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override GptConfig Config { get; }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor idx)
+    {
+        if (idx.dtype != ScalarType.Int64 || idx.dim() != 2)
+            throw new ArgumentException($"{GetName()}.forward: idx must be int64 [B, T]; got {Shapes.Describe(idx)}", nameof(idx));
+        return token_embedding_table.forward(idx);                      // [B, T, V]
+    }
+}

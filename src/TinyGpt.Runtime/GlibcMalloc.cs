@@ -1,0 +1,41 @@
+using System.Runtime.InteropServices;
+
+namespace TinyGpt;
+
+/// <summary>
+/// Keeps glibc from returning each training step's freed tensors to the OS only to fault them in
+/// again on the next step. By default glibc serves large blocks with fresh mmaps and trims the
+/// heap top eagerly; measured here, a full-size step spent about half its time in page faults.
+/// Raising the mmap threshold to 32 MiB and the trim threshold to 1 GiB keeps that memory mapped
+/// (resident memory stays flat at the step's peak). Does nothing off glibc.
+/// </summary>
+public static class GlibcMalloc
+{
+    private const int TrimThreshold = -1;   // M_TRIM_THRESHOLD
+    private const int MmapThreshold = -3;   // M_MMAP_THRESHOLD
+
+    private static int _tuned;
+
+    /// <summary>Set <c>TINYGPT_MALLOC_TUNING=0</c> to leave glibc's defaults alone.</summary>
+    public const string OptOutVariable = "TINYGPT_MALLOC_TUNING";
+
+    /// <summary>Applies the thresholds once per process; returns whether glibc accepted them.</summary>
+    public static bool Tune()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(OptOutVariable) == "0")
+            return false;
+        if (Interlocked.Exchange(ref _tuned, 1) == 1)
+            return true;
+        try
+        {
+            return mallopt(MmapThreshold, 32 << 20) == 1 && mallopt(TrimThreshold, 1 << 30) == 1;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;   // musl and other C libraries have no mallopt
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "mallopt")]
+    private static extern int mallopt(int param, int value);
+}

@@ -1,0 +1,137 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace TinyGpt;
+
+/// <summary>How to generate text.</summary>
+public sealed record SamplingOptions
+{
+    /// <summary>Text the model continues; default a newline, as nanoGPT.</summary>
+    public string Prompt { get; init; } = "\n";
+
+    /// <summary>Tokens to generate per sample.</summary>
+    public int MaxNewTokens { get; init; } = 500;
+
+    /// <summary>Divides the logits: below 1 sharper, above 1 more random. Must be positive.</summary>
+    public double Temperature { get; init; } = 1.0;
+
+    /// <summary>Keep only the k most likely tokens (1 = greedy); null keeps all.</summary>
+    public int? TopK { get; init; }
+
+    /// <summary>Independent samples to draw.</summary>
+    public int NumSamples { get; init; } = 1;
+
+    /// <summary>Seed of the token draws.</summary>
+    public long Seed { get; init; } = 1337;
+
+    /// <summary>Throws a <see cref="TinyGptException"/> naming the first nonsensical value.</summary>
+    public SamplingOptions Validate()
+    {
+        if (MaxNewTokens < 0) throw new TinyGptException($"--tokens must be 0 or more (got {MaxNewTokens}).");
+        if (!double.IsFinite(Temperature) || Temperature <= 0)
+            throw new TinyGptException($"--temperature must be a positive number (got {Temperature}); use a small value such as 0.1 for nearly greedy text, or --top-k 1 for greedy.");
+        if (TopK is < 1) throw new TinyGptException($"--top-k must be at least 1 (got {TopK}); omit it to sample from every token.");
+        if (NumSamples < 1) throw new TinyGptException($"--num-samples must be at least 1 (got {NumSamples}).");
+        return this;
+    }
+}
+
+/// <summary>
+/// Autoregressive generation: crop the context to BlockSize, read the last position's logits,
+/// scale by temperature, keep the top k, draw one token, repeat. Draws use a seeded
+/// <see cref="DeterministicRandom"/>, so a seed gives the same text on any device.
+/// </summary>
+public sealed class Sampler(LanguageModel model, CharTokenizer tokenizer)
+{
+    /// <summary>The model sampled from.</summary>
+    public LanguageModel Model { get; } = model;
+
+    /// <summary>Maps text to tokens and back.</summary>
+    public CharTokenizer Tokenizer { get; } = tokenizer;
+
+    /// <summary>
+    /// Generates <see cref="SamplingOptions.NumSamples"/> continuations of the prompt and returns each
+    /// (prompt included). <paramref name="onText"/> receives (sample index, new text) as each
+    /// character is produced.
+    /// </summary>
+    public IReadOnlyList<string> Generate(SamplingOptions options, Action<int, string>? onText = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var prompt = Tokenizer.Encode(options.Prompt);
+        if (prompt.Length == 0)
+            throw new TinyGptException("The prompt is empty; give at least one character (the default is a newline).");
+        var random = new DeterministicRandom(options.Seed);
+        var results = new List<string>(options.NumSamples);
+        var wasTraining = Model.training;
+        Model.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            for (var sample = 0; sample < options.NumSamples; sample++)
+            {
+                var tokens = new List<long>(prompt);
+                for (var i = 0; i < options.MaxNewTokens; i++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var logits = NextTokenLogits(tokens);
+                    var next = Choose(logits, options.Temperature, options.TopK, random);
+                    tokens.Add(next);
+                    onText?.Invoke(sample, Tokenizer.Decode(next));
+                }
+                results.Add(Tokenizer.Decode(tokens));
+            }
+        }
+        finally
+        {
+            Model.train(wasTraining);
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// The one place the model runs: logits of the token after <paramref name="tokens"/>, reading
+    /// at most BlockSize tokens of context. A KV cache would replace this method.
+    /// </summary>
+    private float[] NextTokenLogits(List<long> tokens)
+    {
+        using var scope = NewDisposeScope();
+        var blockSize = Model.Config.BlockSize;
+        var start = Math.Max(0, tokens.Count - blockSize);
+        var context = tokens.GetRange(start, tokens.Count - start).ToArray();
+        var device = Model.parameters().FirstOrDefault()?.device ?? CPU;
+        var idx = tensor(context, [1, context.Length]).to(device);      // [1, T]
+        var logits = Model.forward(idx);                                // [1, T, V]
+        var last = logits[0, -1].to(ScalarType.Float32).cpu();          // [V]
+        var values = last.data<float>().ToArray();
+        // Rows beyond the tokenizer's vocabulary (a model declared larger) are never chosen.
+        return values.Length > Tokenizer.VocabSize ? values[..Tokenizer.VocabSize] : values;
+    }
+
+    /// <summary>Temperature, top-k, softmax and one draw, on the CPU in double precision.</summary>
+    internal static int Choose(float[] logits, double temperature, int? topK, DeterministicRandom random)
+    {
+        var scaled = new double[logits.Length];
+        for (var i = 0; i < logits.Length; i++)
+            scaled[i] = logits[i] / temperature;
+        if (topK is { } k && k < scaled.Length)
+        {
+            var threshold = scaled.OrderByDescending(x => x).ElementAt(k - 1);
+            if (k == 1)
+                return Array.IndexOf(scaled, threshold);                // greedy: the first maximum
+            for (var i = 0; i < scaled.Length; i++)
+                if (scaled[i] < threshold) scaled[i] = double.NegativeInfinity;
+        }
+        var max = scaled.Max();
+        double total = 0;
+        for (var i = 0; i < scaled.Length; i++)
+            total += scaled[i] = Math.Exp(scaled[i] - max);
+        var target = random.NextDouble() * total;
+        double cumulative = 0;
+        for (var i = 0; i < scaled.Length; i++)
+        {
+            cumulative += scaled[i];
+            if (target < cumulative && scaled[i] > 0) return i;
+        }
+        return Array.FindLastIndex(scaled, p => p > 0);
+    }
+}

@@ -1,0 +1,82 @@
+namespace TinyGpt;
+
+/// <summary>
+/// How to train: nanoGPT's knobs with the <c>baby</c> model's defaults (batch 12, lr 1e-3 decaying
+/// to 1e-4 after 100 warmup steps, 2000 steps, AdamW betas 0.9/0.99, weight decay 0.1, clip 1.0).
+/// </summary>
+public sealed record TrainingOptions
+{
+    /// <summary>Optimizer steps in the whole run (a resumed run continues up to this number).</summary>
+    public int Steps { get; init; } = 2000;
+
+    /// <summary>Sequences per batch.</summary>
+    public int BatchSize { get; init; } = 12;
+
+    /// <summary>Peak learning rate, reached after warmup.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>Learning rate at the end of the cosine decay.</summary>
+    public double MinLearningRate { get; init; } = 1e-4;
+
+    /// <summary>Steps of linear warmup.</summary>
+    public int WarmupSteps { get; init; } = 100;
+
+    /// <summary>Step at which the cosine reaches <see cref="MinLearningRate"/>; null means <see cref="Steps"/>.</summary>
+    public int? DecaySteps { get; init; }
+
+    /// <summary>Evaluate (and write the latest checkpoint) every this many steps, and at the end.</summary>
+    public int EvalInterval { get; init; } = 250;
+
+    /// <summary>Batches averaged per split when evaluating.</summary>
+    public int EvalIters { get; init; } = 200;
+
+    /// <summary>Seed of batches, dropout and evaluation batches.</summary>
+    public long Seed { get; init; } = 1337;
+
+    /// <summary>AdamW weight decay, applied to parameters with two or more dimensions only.</summary>
+    public double WeightDecay { get; init; } = 0.1;
+
+    /// <summary>AdamW first-moment decay.</summary>
+    public double Beta1 { get; init; } = 0.9;
+
+    /// <summary>AdamW second-moment decay.</summary>
+    public double Beta2 { get; init; } = 0.99;
+
+    /// <summary>Clip the global gradient norm to this value; 0 turns clipping off.</summary>
+    public double GradClip { get; init; } = 1.0;
+
+    /// <summary><c>auto</c>, <c>cpu</c> or <c>cuda</c> (see <see cref="TorchDevice.Resolve"/>).</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>Continue from the run directory's latest checkpoint instead of starting afresh.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Write a loss-curve PNG at the end of training.</summary>
+    public bool WritePlot { get; init; } = true;
+
+    /// <summary>The step where the cosine ends.</summary>
+    public int EffectiveDecaySteps => DecaySteps ?? Steps;
+
+    /// <summary>Throws a <see cref="TinyGptException"/> naming the first nonsensical value.</summary>
+    public TrainingOptions Validate()
+    {
+        Require(Steps >= 1, $"--steps must be at least 1 (got {Steps}).");
+        Require(BatchSize >= 1, $"--batch-size must be at least 1 (got {BatchSize}).");
+        Require(double.IsFinite(LearningRate) && LearningRate > 0, $"--lr must be a positive number (got {LearningRate}).");
+        Require(double.IsFinite(MinLearningRate) && MinLearningRate >= 0 && MinLearningRate <= LearningRate,
+            $"--min-lr must be between 0 and --lr ({LearningRate}) (got {MinLearningRate}).");
+        Require(WarmupSteps >= 0, $"--warmup must be 0 or more (got {WarmupSteps}).");
+        Require(DecaySteps is null || DecaySteps >= WarmupSteps, $"The decay must end after warmup: decay steps {DecaySteps} < warmup {WarmupSteps}.");
+        Require(EvalInterval >= 1, $"--eval-interval must be at least 1 (got {EvalInterval}).");
+        Require(EvalIters >= 1, $"--eval-iters must be at least 1 (got {EvalIters}).");
+        Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, $"The weight decay must be 0 or more (got {WeightDecay}).");
+        Require(Beta1 is >= 0 and < 1 && Beta2 is >= 0 and < 1, $"AdamW betas must lie in [0, 1) (got {Beta1}, {Beta2}).");
+        Require(double.IsFinite(GradClip) && GradClip >= 0, $"The gradient clip must be 0 (off) or more (got {GradClip}).");
+        return this;
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition) throw new TinyGptException(message);
+    }
+}
