@@ -107,8 +107,8 @@ o.WriteLine($"Data       {corpusSource}; both sides train on the same batches fr
 var work = Directory.CreateTempSubdirectory("tinygpt-bench-");
 try
 {
-    var baby = new TrainingSpec("baby 4/4/128, T 64, B 12", new BabyGpt().Config, 12, quick ? 20 : 50, quick ? 30 : 150);
-    var shakespeare = new TrainingSpec("shakespeare_char 6/6/384, T 256, B 64", new ShakespeareGpt().Config, 64, 1, quick ? 1 : 4);
+    var baby = new RunSpec("baby 4/4/128, T 64, B 12", new BabyGpt().Config, 12, quick ? 20 : 50, quick ? 30 : 150);
+    var shakespeare = new RunSpec("shakespeare_char 6/6/384, T 256, B 64", new ShakespeareGpt().Config, 64, 1, quick ? 1 : 4);
     CompareTraining(baby, () => new BabyGpt(), () => new BabyBf16Gpt(), BabyGpt.FlopsPerToken, 1.5, "≥ 1.5×");
     CompareTraining(shakespeare, () => new ShakespeareGpt(), () => new ShakespeareBf16Gpt(), ShakespeareGpt.FlopsPerToken, 2.5, "≥ 2.5×");
 }
@@ -147,9 +147,9 @@ foreach (var t in targets)
 o.WriteLine($"\nLoad       1-min load average {Machine.Load():F2} at the end (started at {load0:F2}).");
 return 0;
 
-void CompareTraining(TrainingSpec spec, Func<LanguageModel> fp32Factory, Func<LanguageModel> bf16Factory, long flopsPerToken, double target, string targetText)
+void CompareTraining(RunSpec spec, Func<LanguageModel> fp32Factory, Func<LanguageModel> bf16Factory, long flopsPerToken, double target, string targetText)
 {
-    o.WriteLine($"Training   {spec.Name}: {spec.WarmupSteps} warm-up + {spec.Steps} timed steps, AdamW lr {TrainingSpec.LearningRate} betas ({TrainingSpec.Beta1}, {TrainingSpec.Beta2}) wd {TrainingSpec.WeightDecay}, clip {TrainingSpec.GradClip}, dropout {spec.Config.Dropout}");
+    o.WriteLine($"Training   {spec.Name}: {spec.WarmupSteps} warm-up + {spec.Steps} timed steps, AdamW lr {RunSpec.LearningRate} betas ({RunSpec.Beta1}, {RunSpec.Beta2}) wd {RunSpec.WeightDecay}, clip {RunSpec.GradClip}, dropout {spec.Config.Dropout}");
     var batches = Workload.Batches(tokens, spec, seed: 1337);
     var batchPath = Path.Combine(work.FullName, "batches.bin");
     var weightsPath = Path.Combine(work.FullName, "weights.bin");
@@ -160,14 +160,14 @@ void CompareTraining(TrainingSpec spec, Func<LanguageModel> fp32Factory, Func<La
     using var bf16 = bf16Factory();
     bf16.load_state_dict(fp32.state_dict());
 
-    var rows = new List<(string Side, TrainingResult Result, double Peak)>();
+    var rows = new List<(string Side, RunResult Result, double Peak)>();
     if (py is not null)
     {
         var specPath = Path.Combine(work.FullName, "spec.json");
         File.WriteAllText(specPath, PyTorch.SpecJson(spec, weightsPath, batchPath));
         var r = py.Train(specPath);
         var losses = r["losses"]!.AsArray().Select(n => (double)n!).ToList();
-        rows.Add(("PyTorch fp32", new TrainingResult((double)r["seconds"]!, losses, spec.Steps, spec.TokensPerStep), pyPeak!.Value));
+        rows.Add(("PyTorch fp32", new RunResult((double)r["seconds"]!, losses, spec.Steps, spec.TokensPerStep), pyPeak!.Value));
         o.WriteLine($"  PyTorch model: {r["model"]}");
     }
     var bf16Result = Workload.Train(bf16, spec, batches);
@@ -220,7 +220,7 @@ static int MemoryWorker(int steps)
 {
     var (tokens, _) = Workload.Corpus(65);
     using var model = Seeded(() => new BabyGpt());
-    var spec = new TrainingSpec("memory", model.Config, 12, 0, steps);
+    var spec = new RunSpec("memory", model.Config, 12, 0, steps);
     double rss200 = 0;
     Workload.Train(model, spec, Workload.Batches(tokens, spec, seed: 7), (step, _) =>
     {
@@ -248,7 +248,7 @@ static int Probe(string which)
         _ => throw new ArgumentException($"--probe baby|baby-bf16|shakespeare|shakespeare-bf16, not {which}"),
     };
     var small = model.Config.Embd < 384;
-    var spec = new TrainingSpec(which, model.Config, small ? 12 : 64, small ? 50 : 1, small ? 100 : 3);
+    var spec = new RunSpec(which, model.Config, small ? 12 : 64, small ? 50 : 1, small ? 100 : 3);
     var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
     var r = Workload.Train(model, spec, Workload.Batches(tokens, spec, seed: 3));
     var cpuPerStep = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / spec.TotalSteps;

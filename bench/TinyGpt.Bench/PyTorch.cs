@@ -43,7 +43,7 @@ internal sealed class PyTorch(string script, int threads)
         return (process.ExitCode, stdout, stderr.Result);
     }
 
-    public static string SpecJson(TrainingSpec spec, string weights, string batches) => JsonSerializer.Serialize(new
+    public static string SpecJson(RunSpec spec, string weights, string batches) => JsonSerializer.Serialize(new
     {
         config = new
         {
@@ -53,7 +53,7 @@ internal sealed class PyTorch(string script, int threads)
         },
         weights, batches,
         batch_size = spec.BatchSize, warmup_steps = spec.WarmupSteps, steps = spec.Steps,
-        lr = TrainingSpec.LearningRate, betas = new[] { TrainingSpec.Beta1, TrainingSpec.Beta2 },
-        weight_decay = TrainingSpec.WeightDecay, grad_clip = TrainingSpec.GradClip,
+        lr = RunSpec.LearningRate, betas = new[] { RunSpec.Beta1, RunSpec.Beta2 },
+        weight_decay = RunSpec.WeightDecay, grad_clip = RunSpec.GradClip,
     });
 }

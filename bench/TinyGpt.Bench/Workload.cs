@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace TinyGpt.Bench;
 
 /// <summary>One training benchmark: a config, its batch size and how many steps to warm up and to time.</summary>
-internal sealed record TrainingSpec(string Name, GptConfig Config, int BatchSize, int WarmupSteps, int Steps)
+internal sealed record RunSpec(string Name, GptConfig Config, int BatchSize, int WarmupSteps, int Steps)
 {
     // nanoGPT's config/train_shakespeare_char.py optimizer, used for both configs on both sides.
     public const double LearningRate = 1e-3, Beta1 = 0.9, Beta2 = 0.99, WeightDecay = 0.1, GradClip = 1.0;
@@ -17,7 +17,7 @@ internal sealed record TrainingSpec(string Name, GptConfig Config, int BatchSize
 }
 
 /// <summary>What one side measured: seconds over the timed steps and the loss of every step.</summary>
-internal sealed record TrainingResult(double Seconds, IReadOnlyList<double> Losses, int TimedSteps, long TokensPerStep)
+internal sealed record RunResult(double Seconds, IReadOnlyList<double> Losses, int TimedSteps, long TokensPerStep)
 {
     public double TokensPerSecond => TimedSteps * TokensPerStep / Seconds;
     public double MillisecondsPerStep => 1000 * Seconds / TimedSteps;
@@ -53,7 +53,7 @@ internal static class Workload
     }
 
     /// <summary>Random windows <c>[steps, B, T + 1]</c> (inputs and next-token targets), seeded.</summary>
-    public static long[] Batches(long[] tokens, TrainingSpec spec, int seed)
+    public static long[] Batches(long[] tokens, RunSpec spec, int seed)
     {
         int b = spec.BatchSize, t = spec.Config.BlockSize;
         var random = new Random(seed);
@@ -93,15 +93,15 @@ internal static class Workload
     }
 
     /// <summary>Trains <paramref name="model"/> on the batches as nanoGPT's train.py does (constant learning rate) and times the steps after the warm-up.</summary>
-    public static TrainingResult Train(LanguageModel model, TrainingSpec spec, long[] batches, Action<int, double>? onStep = null)
+    public static RunResult Train(LanguageModel model, RunSpec spec, long[] batches, Action<int, double>? onStep = null)
     {
         var parameters = DistinctParameters(model).Select(p => p.Parameter).ToList();
         var groups = new List<AdamW.ParamGroup>
         {
-            new(parameters.Where(p => p.dim() >= 2), TrainingSpec.LearningRate, TrainingSpec.Beta1, TrainingSpec.Beta2, 1e-8, TrainingSpec.WeightDecay, false, false),
-            new(parameters.Where(p => p.dim() < 2), TrainingSpec.LearningRate, TrainingSpec.Beta1, TrainingSpec.Beta2, 1e-8, 0.0, false, false),
+            new(parameters.Where(p => p.dim() >= 2), RunSpec.LearningRate, RunSpec.Beta1, RunSpec.Beta2, 1e-8, RunSpec.WeightDecay, false, false),
+            new(parameters.Where(p => p.dim() < 2), RunSpec.LearningRate, RunSpec.Beta1, RunSpec.Beta2, 1e-8, 0.0, false, false),
         };
-        using var optimizer = optim.AdamW(groups, TrainingSpec.LearningRate, TrainingSpec.Beta1, TrainingSpec.Beta2, 1e-8, TrainingSpec.WeightDecay);
+        using var optimizer = optim.AdamW(groups, RunSpec.LearningRate, RunSpec.Beta1, RunSpec.Beta2, 1e-8, RunSpec.WeightDecay);
         model.train();
         model.CheckShapes = false;
         int b = spec.BatchSize, t = spec.Config.BlockSize;
@@ -125,7 +125,7 @@ internal static class Workload
                 var (_, loss) = model.forward(tensor(x, [b, t]), tensor(y, [b, t]));
                 optimizer.zero_grad();
                 loss.backward();
-                nn.utils.clip_grad_norm_(parameters, TrainingSpec.GradClip);
+                nn.utils.clip_grad_norm_(parameters, RunSpec.GradClip);
                 optimizer.step();
                 value = loss.item<float>();
             }
@@ -134,6 +134,6 @@ internal static class Workload
             losses.Add(value);
             onStep?.Invoke(step + 1, value);
         }
-        return new TrainingResult(timed, losses, spec.Steps, spec.TokensPerStep);
+        return new RunResult(timed, losses, spec.Steps, spec.TokensPerStep);
     }
 }
