@@ -1,0 +1,74 @@
+namespace TinyGpt.App.Tests;
+
+/// <summary><c>tinygpt export</c> and <c>import</c>: weights leave and come back unchanged, bad files are one clear error.</summary>
+public sealed class InteropCommandTests
+{
+    [Theory]
+    [InlineData("baby.safetensors")]
+    [InlineData("baby.pt")]
+    public void Export_then_import_samples_the_same_greedy_text(string file)
+    {
+        using var temp = new TempDir();
+        var train = CliRun.InProcess("train", "--model", "baby", "--steps", "6", "--batch-size", "2", "--eval-interval", "6",
+            "--eval-iters", "1", "--out", temp.File("run"));
+        Assert.True(train.ExitCode == 0, train.ToString());
+
+        var export = CliRun.InProcess("export", "--checkpoint", temp.File("run"), "--out", temp.File(file));
+        Assert.True(export.ExitCode == 0, export.ToString());
+        Assert.True(File.Exists(temp.File(file)));
+        Assert.True(File.Exists(temp.File("baby.json")));                     // config and vocabulary beside the weights
+
+        var import = CliRun.InProcess("import", "--weights", temp.File(file), "--model", "baby", "--out", temp.File("imported"));
+        Assert.True(import.ExitCode == 0, import.ToString());
+        Assert.Contains("vocabulary: the given vocabulary", import.Output);  // found in the JSON beside the weights
+
+        string[] sample = ["--prompt", "ROMEO:", "--tokens", "60", "--top-k", "1"];
+        var original = CliRun.InProcess(["sample", "--checkpoint", temp.File("run"), .. sample]);
+        var roundTripped = CliRun.InProcess(["sample", "--checkpoint", temp.File("imported"), .. sample]);
+        Assert.True(roundTripped.ExitCode == 0, roundTripped.ToString());
+        Assert.Equal(original.Output, roundTripped.Output);
+    }
+
+    [Fact]
+    public void Import_into_another_architecture_lists_the_differing_tensors()
+    {
+        using var temp = new TempDir();
+        var train = CliRun.InProcess("train", "--model", "baby", "--steps", "1", "--batch-size", "1", "--eval-iters", "1", "--out", temp.File("run"));
+        Assert.True(train.ExitCode == 0, train.ToString());
+        Assert.Equal(0, CliRun.InProcess("export", "-c", temp.File("run"), "-o", temp.File("baby.safetensors")).ExitCode);
+
+        var result = CliRun.InProcess("import", "--weights", temp.File("baby.safetensors"), "--model", "shakespeare", "--out", temp.File("x"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("error: ", result.ErrorLines[0]);
+        Assert.Contains("does not fit ShakespeareGpt", result.ErrorLines[0]);
+        Assert.Contains(result.ErrorLines, line => line.Contains("transformer.wte.weight: model [65, 384], file [65, 128]"));
+        Assert.Contains(result.ErrorLines, line => line.Contains("transformer.h.5.attn.c_attn.weight"));
+        Assert.False(Directory.Exists(temp.File("x")));                      // nothing written
+    }
+
+    [Fact]
+    public void Import_of_a_missing_file_is_one_clear_error()
+    {
+        using var temp = new TempDir();
+        var result = CliRun.InProcess("import", "--weights", temp.File("nope.pt"), "--model", "baby", "--out", temp.File("x"));
+        BadInputTests.AssertUserError(result, "does not exist");
+    }
+
+    [Fact]
+    public void Import_of_a_file_that_is_not_weights_is_one_clear_error()
+    {
+        using var temp = new TempDir();
+        File.WriteAllText(temp.File("notes.safetensors"), "these are not weights");
+        var result = CliRun.InProcess("import", "--weights", temp.File("notes.safetensors"), "--model", "baby", "--out", temp.File("x"));
+        BadInputTests.AssertUserError(result, "is neither a torch.save zip nor a safetensors file");
+    }
+
+    [Fact]
+    public void Export_with_an_unknown_format_is_refused()
+    {
+        using var temp = new TempDir();
+        var result = CliRun.InProcess("export", "--checkpoint", temp.Path, "--out", temp.File("m.onnx"), "--format", "onnx");
+        BadInputTests.AssertUserError(result, "--format must be pt or safetensors");
+    }
+}
