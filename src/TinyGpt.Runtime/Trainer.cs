@@ -60,9 +60,11 @@ public sealed class Trainer
         var priorSeconds = 0.0;
         DeterministicRandom batchRandom;
         TrainingLog log;
+        var latest = "";   // the folder of the newest checkpoint
         if (Options.Resume)
         {
             var checkpoint = OpenForResume();
+            latest = checkpoint.Directory;
             checkpoint.LoadWeights(Model);
             checkpoint.LoadOptimizer(optimizer);
             var m = checkpoint.Metadata;
@@ -89,7 +91,6 @@ public sealed class Trainer
         var tokensPerStep = (double)Options.BatchSize * config.BlockSize;
         var session = Stopwatch.StartNew();
         var stepLosses = new List<double>();
-        var latest = Checkpoint.Exists(RunDirectory) ? Path.Combine(RunDirectory, Checkpoint.LatestPointer) : "";
         var trainSeconds = 0.0;   // time spent in steps (not evaluation) this session, for speed and ETA
         var trainSteps = 0;
 

@@ -22,7 +22,11 @@ public sealed record TrainingProgress(
 /// <summary>One row of <c>log.csv</c>: an evaluation.</summary>
 public sealed record EvaluationRecord(int Step, double TrainLoss, double ValLoss, double LearningRate, double TokensPerSecond, double ElapsedSeconds);
 
-/// <summary>How a training session ended.</summary>
+/// <summary>
+/// How a training session ended. <see cref="StepLosses"/> are this session's batch losses;
+/// <see cref="Evaluations"/> the whole run's log rows (earlier sessions included);
+/// <see cref="LatestCheckpoint"/> the folder of the newest checkpoint.
+/// </summary>
 public sealed record TrainingResult(
     string RunDirectory,
     int Step,

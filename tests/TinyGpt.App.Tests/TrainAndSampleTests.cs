@@ -71,6 +71,27 @@ public sealed class TrainAndSampleTests(TrainedBigram run)
     }
 
     [Fact]
+    public void A_split_run_with_the_full_decay_horizon_logs_exactly_what_one_long_run_logs()
+    {
+        using var temp = new TempDir();
+        string[] common = ["--model", "baby", "--batch-size", "2", "--warmup", "2", "--eval-interval", "4", "--eval-iters", "1", "--seed", "11"];
+        var whole = CliRun.InProcess(["train", .. common, "--steps", "8", "--out", temp.File("whole")]);
+        Assert.True(whole.ExitCode == 0, whole.ToString());
+
+        var half = CliRun.InProcess(["train", .. common, "--steps", "4", "--lr-decay-steps", "8", "--out", temp.File("split")]);
+        Assert.True(half.ExitCode == 0, half.ToString());
+        var rest = CliRun.InProcess("train", "--out", temp.File("split"), "--resume", "--steps", "8");
+        Assert.True(rest.ExitCode == 0, rest.ToString());
+
+        // step, train_loss, val_loss, lr: equal to the last digit; tokens/s and elapsed time differ by nature.
+        static string[] Losses(string run) =>
+            File.ReadAllLines(Path.Combine(run, "log.csv")).Select(line => string.Join(',', line.Split(',')[..4])).ToArray();
+        var expected = Losses(temp.File("whole"));
+        Assert.Equal(4, expected.Length);                                    // header + steps 0, 4, 8
+        Assert.Equal(expected, Losses(temp.File("split")));
+    }
+
+    [Fact]
     public void Resume_keeps_the_runs_seed_unless_told_otherwise()
     {
         using var temp = new TempDir();

@@ -85,6 +85,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
             LearningRate = s.LearningRate ?? run?.LearningRate ?? d.LearningRate,
             MinLearningRate = s.MinLearningRate ?? run?.MinLearningRate ?? d.MinLearningRate,
             WarmupSteps = s.Warmup ?? run?.WarmupSteps ?? d.Warmup,
+            DecaySteps = s.LrDecaySteps ?? run?.DecaySteps,
             EvalInterval = s.EvalInterval ?? run?.EvalInterval ?? d.EvalInterval,
             EvalIters = s.EvalIters ?? run?.EvalIters ?? d.EvalIters,
             Seed = s.Seed ?? run?.Seed ?? DefaultSeed,

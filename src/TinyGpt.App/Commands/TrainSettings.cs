@@ -35,6 +35,10 @@ public sealed class TrainSettings : TinyGptSettings
     [Description("Steps of linear warmup. Default: the model's.")]
     public int? Warmup { get; init; }
 
+    [CommandOption("--lr-decay-steps <N>")]
+    [Description("Step at which the cosine decay reaches --min-lr (nanoGPT's lr_decay_iters). Default: --steps. Set it to the final step when you plan to extend a run with --resume, so the split run learns exactly as one long run.")]
+    public int? LrDecaySteps { get; init; }
+
     [CommandOption("--eval-interval <N>")]
     [Description("Estimate train and val loss (and save a checkpoint) every N steps. Default: the model's.")]
     public int? EvalInterval { get; init; }
