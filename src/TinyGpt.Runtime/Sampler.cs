@@ -67,13 +67,14 @@ public sealed class Sampler(LanguageModel model, CharTokenizer tokenizer)
         try
         {
             using var noGrad = no_grad();
+            using var decoder = new CachedDecoder(Model);                   // KV cache for [Gpt] models, full recompute otherwise
             for (var sample = 0; sample < options.NumSamples; sample++)
             {
                 var tokens = new List<long>(prompt);
                 for (var i = 0; i < options.MaxNewTokens; i++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var logits = NextTokenLogits(tokens);
+                    var logits = NextTokenLogits(tokens, decoder);
                     var next = Choose(logits, options.Temperature, options.TopK, random);
                     tokens.Add(next);
                     onText?.Invoke(sample, Tokenizer.Decode(next));
@@ -90,19 +91,11 @@ public sealed class Sampler(LanguageModel model, CharTokenizer tokenizer)
 
     /// <summary>
     /// The one place the model runs: logits of the token after <paramref name="tokens"/>, reading
-    /// at most BlockSize tokens of context. A KV cache would replace this method.
+    /// at most BlockSize tokens of context (the decoder crops as nanoGPT does and reuses its KV cache).
     /// </summary>
-    private float[] NextTokenLogits(List<long> tokens)
+    private float[] NextTokenLogits(List<long> tokens, CachedDecoder decoder)
     {
-        using var scope = NewDisposeScope();
-        var blockSize = Model.Config.BlockSize;
-        var start = Math.Max(0, tokens.Count - blockSize);
-        var context = tokens.GetRange(start, tokens.Count - start).ToArray();
-        var device = Model.parameters().FirstOrDefault()?.device ?? CPU;
-        var idx = tensor(context, [1, context.Length]).to(device);      // [1, T]
-        var logits = Model.forward(idx);                                // [1, T, V]
-        var last = logits[0, -1].to(ScalarType.Float32).cpu();          // [V]
-        var values = last.data<float>().ToArray();
+        var values = decoder.NextTokenLogits(tokens);
         // Rows beyond the tokenizer's vocabulary (a model declared larger) are never chosen.
         return values.Length > Tokenizer.VocabSize ? values[..Tokenizer.VocabSize] : values;
     }
