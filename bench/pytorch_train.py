@@ -6,8 +6,7 @@ Run by bench/TinyGpt.Bench (one JSON object on stdout); by hand:
   pytorch_train.py peak --threads 2
   pytorch_train.py train --spec spec.json --threads 2
 
-The model is tests/python/reference_gpt.py's GPT when that file exists (the project's parity reference),
-otherwise the equivalent below. PyTorch 1.13 has no scaled_dot_product_attention: attention is the explicit
+The model is tests/python/reference_gpt.py's GPT (the project's parity reference). PyTorch 1.13 has no scaled_dot_product_attention: attention is the explicit
 masked softmax, as nanoGPT does on PyTorch < 2.0.
 """
 
@@ -20,8 +19,6 @@ import sys
 import time
 
 import torch
-import torch.nn as nn
-from torch.nn import functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REFERENCE = os.path.join(HERE, "..", "tests", "python")
@@ -34,97 +31,14 @@ class Config:
         self.bias, self.tie_weights = bias, tie_weights
 
 
-class LayerNorm(nn.Module):
-    def __init__(self, ndim, bias):
-        super().__init__()
-        self.weight = nn.Parameter(torch.ones(ndim))
-        self.bias = nn.Parameter(torch.zeros(ndim)) if bias else None
-
-    def forward(self, x):
-        return F.layer_norm(x, self.weight.shape, self.weight, self.bias, 1e-5)
-
-
-class SelfAttention(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.n_head, self.n_embd = c.n_head, c.n_embd
-        self.c_attn = nn.Linear(c.n_embd, 3 * c.n_embd, bias=c.bias)
-        self.c_proj = nn.Linear(c.n_embd, c.n_embd, bias=c.bias)
-        self.attn_dropout = nn.Dropout(c.dropout)
-        self.resid_dropout = nn.Dropout(c.dropout)
-        causal = torch.tril(torch.ones(c.block_size, c.block_size))
-        self.register_buffer("bias", causal.view(1, 1, c.block_size, c.block_size), persistent=False)
-
-    def forward(self, x):
-        B, T, C = x.size()
-        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
-        q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
-        k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
-        v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
-        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
-        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))
-        att = self.attn_dropout(F.softmax(att, dim=-1))
-        y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
-        return self.resid_dropout(self.c_proj(y))
-
-
-class Mlp(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.c_fc = nn.Linear(c.n_embd, 4 * c.n_embd, bias=c.bias)
-        self.gelu = nn.GELU()
-        self.c_proj = nn.Linear(4 * c.n_embd, c.n_embd, bias=c.bias)
-        self.dropout = nn.Dropout(c.dropout)
-
-    def forward(self, x):
-        return self.dropout(self.c_proj(self.gelu(self.c_fc(x))))
-
-
-class Block(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.ln_1 = LayerNorm(c.n_embd, c.bias)
-        self.attn = SelfAttention(c)
-        self.ln_2 = LayerNorm(c.n_embd, c.bias)
-        self.mlp = Mlp(c)
-
-    def forward(self, x):
-        x = x + self.attn(self.ln_1(x))
-        return x + self.mlp(self.ln_2(x))
-
-
-class Gpt(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.config = c
-        self.transformer = nn.ModuleDict(dict(
-            wte=nn.Embedding(c.vocab_size, c.n_embd),
-            wpe=nn.Embedding(c.block_size, c.n_embd),
-            drop=nn.Dropout(c.dropout),
-            h=nn.ModuleList([Block(c) for _ in range(c.n_layer)]),
-            ln_f=LayerNorm(c.n_embd, c.bias)))
-        self.lm_head = nn.Linear(c.n_embd, c.vocab_size, bias=False)
-        self.transformer.wte.weight = self.lm_head.weight
-
-    def forward(self, idx, targets):
-        T = idx.size(1)
-        pos = torch.arange(0, T, dtype=torch.long)
-        x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(pos))
-        for block in self.transformer.h:
-            x = block(x)
-        logits = self.lm_head(self.transformer.ln_f(x))
-        return logits, F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
-
-
 def build_model(c):
-    """The project's reference model when it is there, else the equivalent above."""
-    if os.path.exists(os.path.join(REFERENCE, "reference_gpt.py")):
-        sys.path.insert(0, REFERENCE)
-        import reference_gpt
-        config = reference_gpt.GPTConfig(block_size=c.block_size, vocab_size=c.vocab_size, n_layer=c.n_layer,
-                                         n_head=c.n_head, n_embd=c.n_embd, dropout=c.dropout, bias=c.bias)
-        return reference_gpt.GPT(config), "tests/python/reference_gpt.py"
-    return Gpt(c), "bench/pytorch_train.py"
+    """The project's parity reference (nanoGPT's GPT for PyTorch 1.13), so the benchmark and the parity
+    tests measure one and the same model."""
+    sys.path.insert(0, REFERENCE)
+    import reference_gpt
+    config = reference_gpt.GPTConfig(block_size=c.block_size, vocab_size=c.vocab_size, n_layer=c.n_layer,
+                                     n_head=c.n_head, n_embd=c.n_embd, dropout=c.dropout, bias=c.bias)
+    return reference_gpt.GPT(config), "tests/python/reference_gpt.py"
 
 
 def read_tensors(path):
