@@ -35,7 +35,7 @@ internal static class Machine
         o.WriteLine($"CPU        {Cpu()}, {Environment.ProcessorCount} logical cores, avx512_bf16: {(HasAvx512Bf16() ? "yes" : "no")}, RAM {Memory()}");
         o.WriteLine($"Software   {RuntimeInformation.OSDescription}; .NET {Environment.Version}; TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version} (libtorch CPU)");
         o.WriteLine($"Threads    {threads} (torch.set_num_threads on both sides; OMP_NUM_THREADS={threads} for PyTorch)");
-        o.WriteLine($"malloc     glibc mmap/trim thresholds raised: {(mallocTuned ? "yes (TinyGpt.MallocTuning)" : "no")}");
+        o.WriteLine($"malloc     glibc mmap/trim thresholds raised: {(mallocTuned ? "yes (TinyGpt.GlibcMalloc)" : "no")}");
         o.WriteLine($"Load       1-min load average {Load():F2} at start");
     }
 

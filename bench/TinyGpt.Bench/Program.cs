@@ -13,7 +13,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var quick = args.Contains("--quick");
 var memoryOnly = args.Contains("--memory");
 var threads = args.SkipWhile(a => a != "--threads").Skip(1).Select(int.Parse).FirstOrDefault(Environment.ProcessorCount);
-var mallocTuned = !args.Contains("--no-malloc-tuning") && MallocTuning.Apply();
+var mallocTuned = !args.Contains("--no-malloc-tuning") && GlibcMalloc.Tune();
 set_num_threads(threads);
 
 if (args.Contains("--memory-worker"))
