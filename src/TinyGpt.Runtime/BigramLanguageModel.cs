@@ -17,13 +17,17 @@ public sealed class BigramLanguageModel : LanguageModel
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(vocabSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
-        Config = new GptConfig(Layers: 0, Heads: 0, Embd: 0, BlockSize: blockSize, VocabSize: vocabSize, TieWeights: false);
+        Config = ConfigFor(vocabSize, blockSize);
         token_embedding_table = nn.Embedding(vocabSize, vocabSize);     // [V, V]
         RegisterComponents();
     }
 
     /// <inheritdoc />
     public override GptConfig Config { get; }
+
+    /// <summary>The config a bigram model over <paramref name="vocabSize"/> tokens has, known before it is built.</summary>
+    public static GptConfig ConfigFor(int vocabSize, int blockSize) =>
+        new(Layers: 0, Heads: 0, Embd: 0, BlockSize: blockSize, VocabSize: vocabSize, TieWeights: false);
 
     /// <inheritdoc />
     public override Tensor forward(Tensor idx)

@@ -53,6 +53,17 @@ public sealed class BadInputTests(TrainedBigram run)
     }
 
     [Fact]
+    public void A_run_that_cannot_fit_in_memory_is_refused_before_the_model_is_built()
+    {
+        using var temp = new TempDir();
+        var result = CliRun.InProcess("train", "--model", "shakespeare", "--batch-size", "1000000000", "--out", temp.File("run"));
+        AssertUserError(result, "Training shakespeare needs ~");
+        Assert.Contains("parameters: weights", result.Errors);               // the estimate, itemized
+        Assert.DoesNotContain("Training shakespeare (", result.Output);     // printed only once the model exists
+        Assert.False(Directory.Exists(temp.File("run")));                   // nothing written either
+    }
+
+    [Fact]
     public void An_unwritable_out_directory_is_refused()
     {
         using var temp = new TempDir();

@@ -26,6 +26,9 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
         TorchDevice.SetThreads(settings.Threads);
         var corpus = Corpus.Load(settings.Data);
 
+        // Refuse a run that cannot fit before its weights exist (the trainer checks again for library users).
+        MemoryGuard.EnsureFits(MemoryGuard.Estimate(entry.ConfigFor(corpus.Tokenizer.VocabSize), options.BatchSize), entry.Name);
+
         TorchDevice.Seed(options.Seed);                // the same seed gives the same initial weights
         using var model = entry.Create(corpus.Tokenizer.VocabSize);
         var parameters = Trainer.DistinctParameters(model).Sum(p => p.numel());

@@ -13,9 +13,16 @@ public sealed record TrainingDefaults(
 /// <summary>
 /// One model <c>tinygpt</c> can train: <see cref="Name"/> is what <c>--model</c> takes;
 /// <see cref="CheckpointName"/> is the module name checkpoints record (its class name), by which
-/// <c>sample</c> finds the architecture to rebuild.
+/// <c>sample</c> finds the architecture to rebuild. <see cref="ConfigFor"/> gives the
+/// hyperparameters without building anything, so memory can be checked before allocation.
 /// </summary>
-public sealed record ModelEntry(string Name, string CheckpointName, string Summary, TrainingDefaults Defaults, Func<int, LanguageModel> Factory)
+public sealed record ModelEntry(
+    string Name,
+    string CheckpointName,
+    string Summary,
+    TrainingDefaults Defaults,
+    Func<int, GptConfig> ConfigFor,
+    Func<int, LanguageModel> Factory)
 {
     /// <summary>A fresh model; <paramref name="corpusVocabSize"/> sizes the models that take their vocabulary from the corpus.</summary>
     public LanguageModel Create(int corpusVocabSize) => Factory(corpusVocabSize);
@@ -27,18 +34,21 @@ public static class ModelCatalog
     /// <summary>The model <c>train</c> and <c>info</c> use without <c>--model</c>.</summary>
     public const string DefaultName = "baby";
 
+    /// <summary>The bigram model's training window: it sees one token, so a short window suffices.</summary>
+    private const int BigramBlockSize = 8;
+
     /// <summary>All models, the default first.</summary>
     public static IReadOnlyList<ModelEntry> All { get; } =
     [
         new("baby", nameof(BabyGpt), "4 layers, 4 heads, 128 wide, context 64: a GPT that trains on a CPU in minutes",
             new TrainingDefaults(Steps: 2000, BatchSize: 12, LearningRate: 1e-3, MinLearningRate: 1e-4, Warmup: 100, EvalInterval: 250, EvalIters: 20),
-            _ => new BabyGpt()),
+            _ => BabyGpt.Hyperparameters, _ => new BabyGpt()),
         new("shakespeare", nameof(ShakespeareGpt), "nanoGPT's shakespeare_char: 6 layers, 6 heads, 384 wide, context 256, dropout 0.2 (meant for a GPU)",
             new TrainingDefaults(Steps: 5000, BatchSize: 64, LearningRate: 1e-3, MinLearningRate: 1e-4, Warmup: 100, EvalInterval: 250, EvalIters: 200),
-            _ => new ShakespeareGpt()),
+            _ => ShakespeareGpt.Hyperparameters, _ => new ShakespeareGpt()),
         new("bigram", nameof(BigramLanguageModel), "the walkthrough's baseline: each character predicts the next from a vocab x vocab table",
             new TrainingDefaults(Steps: 3000, BatchSize: 32, LearningRate: 1e-2, MinLearningRate: 1e-3, Warmup: 100, EvalInterval: 500, EvalIters: 50),
-            vocabSize => new BigramLanguageModel(vocabSize, blockSize: 8)),
+            vocabSize => BigramLanguageModel.ConfigFor(vocabSize, BigramBlockSize), vocabSize => new BigramLanguageModel(vocabSize, BigramBlockSize)),
     ];
 
     /// <summary>The model called <paramref name="name"/>; an unknown name is a user error listing the known ones.</summary>
