@@ -89,6 +89,42 @@ public class TrainerTests
     }
 
     [Fact]
+    public void The_optimizer_steps_with_the_learning_rate_the_schedule_sets_on_its_groups()
+    {
+        // The trainer sets each group's rate every step; AdamW's first step moves every element by exactly that rate.
+        torch.random.manual_seed(1);
+        var module = new Tied();
+        var before = module.parameters().First().detach().clone();
+        var optimizer = Trainer.CreateOptimizer(module, new TrainingOptions { LearningRate = 0.1, WeightDecay = 0 });
+        foreach (var group in optimizer.ParamGroups)
+            group.LearningRate = 0.03;
+        module.forward(arange(4L)).pow(2).sum().backward();
+        optimizer.step();
+        Assert.Equal(0.03, (module.parameters().First() - before).abs().max().item<float>(), 4);
+    }
+
+    [Fact]
+    public void Weight_decay_is_decoupled_from_the_gradient()
+    {
+        // With a zero gradient AdamW's update vanishes and only the decay p <- p (1 - lr wd) remains.
+        var optimizer = Trainer.CreateOptimizer(new TinyLm(), new TrainingOptions { LearningRate = 0.1, WeightDecay = 0.5 });
+        var groups = optimizer.ParamGroups.Cast<AdamW.ParamGroup>().ToList();
+        var decayed = groups[0].Parameters.First();
+        var kept = groups[1].Parameters.First();
+        using (torch.no_grad())
+        {
+            decayed.fill_(1.0f);
+            kept.fill_(1.0f);
+        }
+        foreach (var p in groups.SelectMany(g => g.Parameters))
+            p.grad = zeros_like(p);
+        optimizer.step();
+        Assert.Equal(0.95, decayed.max().item<float>(), 5);                // 1 - 0.1 * 0.5
+        Assert.Equal(0.95, decayed.min().item<float>(), 5);
+        Assert.Equal(1.0, kept.min().item<float>(), 6);                    // vectors do not decay
+    }
+
+    [Fact]
     public void Weight_decay_applies_to_matrices_only()
     {
         var optimizer = Trainer.CreateOptimizer(new TinyLm(), new TrainingOptions());
