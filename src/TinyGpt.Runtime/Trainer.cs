@@ -121,6 +121,7 @@ public sealed class Trainer
             if (isBest) bestVal = val;
             log.Append(new EvaluationRecord(step, train, val, lr, TokensPerSecond(), priorSeconds + session.Elapsed.TotalSeconds));
             latest = SaveCheckpoint(step, isBest);
+            ReleaseFreeMemory();
             return true;
         }
 
@@ -165,6 +166,20 @@ public sealed class Trainer
         }
         return new TrainingResult(RunDirectory, finalStep, Options.Steps, interrupted, lastTrain, lastVal, bestVal,
             log.Records, stepLosses, TimeSpan.FromSeconds(priorSeconds) + session.Elapsed, latest, plot);
+    }
+
+    /// <summary>
+    /// Hands memory that only looks used back, after each evaluation. Saving a checkpoint leaves ~38 MB
+    /// of managed buffers that only a full collection frees, and the GC grows its budget rather than
+    /// collect them: measured on baby, resident memory grew 19 % from step 100 to 1,000 and 30 % by
+    /// 2,000 without this. glibc's free blocks go back too (<see cref="GlibcMalloc.Trim"/>). Costs a
+    /// few milliseconds per evaluation.
+    /// </summary>
+    private static void ReleaseFreeMemory()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GlibcMalloc.Trim();
     }
 
     /// <summary>One optimizer step in its own dispose scope; returns the batch loss.</summary>
