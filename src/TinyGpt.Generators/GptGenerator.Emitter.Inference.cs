@@ -54,16 +54,19 @@ public sealed partial class GptGenerator
     }
 
     /// <summary>The fused QKV projection split into heads; shared by the full and the cached attention.</summary>
-    private static void WriteQueryKeyValue(CodeWriter w, GptModel m)
+    private static void WriteQueryKeyValue(CodeWriter w, GptModel m, bool cached = false)
     {
         w.Line($"var qkv = {Linear(m, "c_attn", "x")}.split(Embd, dim: 2);", Typed(m, "3 × [B, T, C]"));
-        // libtorch's CPU attention is slower in bfloat16 than in float32 (4× at T 64, hs 32; 1.1× at T 256, hs 64,
-        // measured with bench --layouts), so bfloat16 models attend in float32.
-        var toFloat32 = IsBFloat16(m) ? $".to({ScalarType}.Float32)" : "";
-        var comment = IsBFloat16(m) ? "[B, nh, T, hs] float32 for the attention" : "[B, nh, T, hs]";
-        w.Line($"var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2){toFloat32};", comment);
-        w.Line($"var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2){toFloat32};", comment);
-        w.Line($"var v = qkv[2].view(B, T, Heads, HeadSize).transpose(1, 2){toFloat32};", comment);
+        // libtorch's fused CPU attention is slower in bfloat16 than in float32 (4× at T 64, hs 32; 1.1× at T 256,
+        // hs 64, measured with bench --layouts), so bfloat16 models call it in float32. Training with dropout
+        // attends explicitly, where bfloat16 matmuls pay (2.7× faster than fused float32 with dropout at
+        // shakespeare_char's shape): there q, k, v stay bfloat16 and only the fused call casts them. The KV
+        // cache holds float32.
+        var cast = IsBFloat16(m) && (cached || m.Dropout == 0) ? $".to({ScalarType}.Float32)" : "";
+        var comment = cast != "" ? "[B, nh, T, hs] float32 for the attention" : Typed(m, "[B, nh, T, hs]");
+        w.Line($"var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2){cast};", comment);
+        w.Line($"var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2){cast};", comment);
+        w.Line($"var v = qkv[2].view(B, T, Heads, HeadSize).transpose(1, 2){cast};", comment);
     }
 
     private static void WriteBFloat16Linear(CodeWriter w, GptModel m)
@@ -170,7 +173,7 @@ public sealed partial class GptGenerator
         using (w.Block($"public {Tensor} forward({Tensor} x, KvCache cache, int layer)"))
         {
             w.Line("long B = x.shape[0], T = x.shape[1], C = x.shape[2];", "batch size, new positions, Embd");
-            WriteQueryKeyValue(w, m);
+            WriteQueryKeyValue(w, m, cached: true);
             w.Line("var y = cache.Attend(layer, q, k, v);", "[B, nh, T, hs] over cache.Length + T keys");
             w.Line("y = y.transpose(1, 2).contiguous().view(B, T, C);", "[B, T, C]");
             w.Line($"return {Linear(m, "c_proj", "y")};", Typed(m, "[B, T, C]"));

@@ -13,6 +13,7 @@ public sealed partial class GptGenerator
     private const string Init = "global::TorchSharp.torch.nn.init";
     private const string Layers = "global::TorchSharp.Modules";
     private const string Shapes = "global::TinyGpt.Shapes";
+    private const string FastDropout = "global::TinyGpt.FastDropout";
 
     private static readonly string GeneratedCode =
         $"[global::System.CodeDom.Compiler.GeneratedCode(\"TinyGpt.Generators\", \"{typeof(GptGenerator).Assembly.GetName().Version}\")]";
@@ -256,7 +257,7 @@ public sealed partial class GptGenerator
             w.Line($"public readonly {Layers}.Embedding wpe;");
             w.Line();
             w.Summary("Dropout on the summed embeddings: <c>[B, T, C]</c> → <c>[B, T, C]</c>.");
-            w.Line($"public readonly {Layers}.Dropout drop;");
+            w.Line($"public readonly {FastDropout} drop;");
             w.Line();
             w.Summary($"The {m.Layers} transformer {Plural(m.Layers, "block")}, registered as <c>h.0</c> … <c>h.{m.Layers - 1}</c>; each maps <c>[B, T, C]</c> → <c>[B, T, C]</c>.");
             w.Line($"public readonly {Layers}.ModuleList<Block> h;");
@@ -269,7 +270,7 @@ public sealed partial class GptGenerator
             {
                 w.Line($"wte = {Nn}.Embedding(VocabSize, Embd);");
                 w.Line($"wpe = {Nn}.Embedding(BlockSize, Embd);");
-                w.Line($"drop = {Nn}.Dropout(Dropout);");
+                w.Line($"drop = new {FastDropout}(Dropout);");
                 w.Line("var blocks = new Block[Layers];");
                 w.Line("for (var i = 0; i < Layers; i++)");
                 w.Line("    blocks[i] = new Block();");
@@ -355,15 +356,23 @@ public sealed partial class GptGenerator
             w.Summary(LinearDocs("Output projection back into the residual stream", "C", "C", "C, C", m));
             w.Line($"public readonly {Layers}.Linear c_proj;");
             w.Line();
-            w.Summary("Dropout after the output projection; the attention weights get theirs inside scaled_dot_product_attention.");
-            w.Line($"public readonly {Layers}.Dropout resid_dropout;");
+            if (m.Dropout > 0)
+            {
+                w.Summary("Dropout on the attention weights while training: <c>[B, nh, T, T]</c> → <c>[B, nh, T, T]</c>.");
+                w.Line($"public readonly {FastDropout} attn_dropout;");
+                w.Line();
+            }
+            w.Summary("Dropout after the output projection: <c>[B, T, C]</c> → <c>[B, T, C]</c>.");
+            w.Line($"public readonly {FastDropout} resid_dropout;");
             w.Line();
             w.Summary("Creates the projections.");
             using (w.Block("public CausalSelfAttention() : base(nameof(CausalSelfAttention))"))
             {
                 w.Line($"c_attn = {Nn}.Linear(Embd, 3 * Embd, hasBias: Bias);");
                 w.Line($"c_proj = {Nn}.Linear(Embd, Embd, hasBias: Bias);");
-                w.Line($"resid_dropout = {Nn}.Dropout(Dropout);");
+                if (m.Dropout > 0)
+                    w.Line($"attn_dropout = new {FastDropout}(Dropout);");
+                w.Line($"resid_dropout = new {FastDropout}(Dropout);");
                 w.Line("RegisterComponents();");
             }
             w.Line();
@@ -376,17 +385,61 @@ public sealed partial class GptGenerator
                 WriteScopeOpen(w);
                 w.Line("long B = x.shape[0], T = x.shape[1], C = x.shape[2];", "batch size, sequence length, Embd");
                 WriteQueryKeyValue(w, m);
-                w.Line("var y = global::TorchSharp.torch.nn.functional.scaled_dot_product_attention(");
-                w.Line("    q, k, v, p: training ? Dropout : 0.0, is_casual: true);", "[B, nh, T, hs]");
+                WriteAttend(w, m);
                 w.Line($"if (checkShapes) {Shapes}.Check(y, {where}, \"y\", B, Heads, T, HeadSize);");
                 w.Line("y = y.transpose(1, 2).contiguous().view(B, T, C);", "[B, T, C] heads side by side again");
                 w.Line($"y = resid_dropout.forward({Linear(m, "c_proj", "y")});", Typed(m, "[B, T, C]"));
                 w.Line($"if (checkShapes) {Shapes}.Check(y, {where}, \"output\", B, T, Embd);");
                 WriteScopedReturn(w, "y");
             }
+            WriteAttendWithDropout(w, m);
             WriteCachedAttentionForward(w, m);
         }
         w.Line();
+    }
+
+    /// <summary>
+    /// The attention call of <c>forward</c>: libtorch's fused kernel, and with dropout, nanoGPT's explicit
+    /// form while training (the fused kernel would draw its dropout mask with libtorch's serial sampler).
+    /// </summary>
+    private static void WriteAttend(CodeWriter w, GptModel m)
+    {
+        const string Fused = "global::TorchSharp.torch.nn.functional.scaled_dot_product_attention";
+        if (m.Dropout == 0)
+        {
+            w.Line($"var y = {Fused}(q, k, v, is_casual: true);", "[B, nh, T, hs]");
+            return;
+        }
+        var toFloat32 = IsBFloat16(m) ? $".to({ScalarType}.Float32)" : "";
+        w.Line("var y = training", "[B, nh, T, hs]");
+        w.Line("    ? AttendWithDropout(q, k, v)", "explicit, with attn_dropout");
+        w.Line($"    : {Fused}(q{toFloat32}, k{toFloat32}, v{toFloat32}, is_casual: true);",
+            IsBFloat16(m) ? "fused, in float32 (eval mode: no dropout)" : "fused (eval mode: no dropout)");
+    }
+
+    private static void WriteAttendWithDropout(CodeWriter w, GptModel m)
+    {
+        if (m.Dropout == 0)
+            return;
+        const string Torch = "global::TorchSharp.torch";
+        w.Line();
+        w.Summary([
+            "nanoGPT's attention without flash: scores q·kᵀ / √HeadSize, future positions masked, softmax,",
+            "<c>attn_dropout</c>, then the weighted sum of the values. <c>q</c>, <c>k</c>, <c>v</c> <c>[B, nh, T, hs]</c> →",
+            "<c>[B, nh, T, hs]</c>. Used while training: libtorch's fused kernel would draw its dropout mask with",
+            "a serial sampler, 11 ns per weight, where <see cref=\"global::TinyGpt.FastDropout\"/> takes 1."]);
+        using (w.Block($"private {Tensor} AttendWithDropout({Tensor} q, {Tensor} k, {Tensor} v)"))
+        {
+            string Note(string shape, string note) => IsBFloat16(m) ? $"{shape} bfloat16, {note}" : $"{shape} {note}";
+            w.Line("long T = q.shape[2];", "sequence length");
+            w.Line($"using var future = {Torch}.ones(T, T, dtype: {ScalarType}.Bool).triu(1);", "[T, T] true above the diagonal");
+            w.Line($"var att = {Torch}.matmul(q * (1.0 / global::System.Math.Sqrt(HeadSize)), k.transpose(-2, -1));", Note("[B, nh, T, T]", "scores"));
+            w.Line("att = att.masked_fill(future, float.NegativeInfinity);", Note("[B, nh, T, T]", "no looking ahead"));
+            w.Line($"att = {Nn}.functional.softmax(att, dim: -1);",
+                Note("[B, nh, T, T]", IsBFloat16(m) ? "rows sum to 1 (libtorch sums in float32)" : "rows sum to 1"));
+            w.Line("att = attn_dropout.forward(att);", Typed(m, "[B, nh, T, T]"));
+            w.Line($"return {Torch}.matmul(att, v);", Typed(m, "[B, nh, T, hs]"));
+        }
     }
 
     private static void WriteMlp(CodeWriter w, GptModel m)
@@ -406,7 +459,7 @@ public sealed partial class GptGenerator
             w.Line($"public readonly {Layers}.Linear c_proj;");
             w.Line();
             w.Summary("Dropout on the MLP's output: <c>[B, T, C]</c> → <c>[B, T, C]</c>.");
-            w.Line($"public readonly {Layers}.Dropout dropout;");
+            w.Line($"public readonly {FastDropout} dropout;");
             w.Line();
             w.Summary("Creates the layers.");
             using (w.Block("public Mlp() : base(nameof(Mlp))"))
@@ -414,7 +467,7 @@ public sealed partial class GptGenerator
                 w.Line($"c_fc = {Nn}.Linear(Embd, 4 * Embd, hasBias: Bias);");
                 w.Line($"gelu = {Nn}.GELU({Layers}.GELU.Approximate.none);");
                 w.Line($"c_proj = {Nn}.Linear(4 * Embd, Embd, hasBias: Bias);");
-                w.Line($"dropout = {Nn}.Dropout(Dropout);");
+                w.Line($"dropout = new {FastDropout}(Dropout);");
                 w.Line("RegisterComponents();");
             }
             w.Line();

@@ -246,7 +246,7 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
         public readonly global::TorchSharp.Modules.Embedding wpe;
 
         /// <summary>Dropout on the summed embeddings: <c>[B, T, C]</c> → <c>[B, T, C]</c>.</summary>
-        public readonly global::TorchSharp.Modules.Dropout drop;
+        public readonly global::TinyGpt.FastDropout drop;
 
         /// <summary>The 4 transformer blocks, registered as <c>h.0</c> … <c>h.3</c>; each maps <c>[B, T, C]</c> → <c>[B, T, C]</c>.</summary>
         public readonly global::TorchSharp.Modules.ModuleList<Block> h;
@@ -259,7 +259,7 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
         {
             wte = global::TorchSharp.torch.nn.Embedding(VocabSize, Embd);
             wpe = global::TorchSharp.torch.nn.Embedding(BlockSize, Embd);
-            drop = global::TorchSharp.torch.nn.Dropout(Dropout);
+            drop = new global::TinyGpt.FastDropout(Dropout);
             var blocks = new Block[Layers];
             for (var i = 0; i < Layers; i++)
                 blocks[i] = new Block();
@@ -332,15 +332,15 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
         /// <summary>Output projection back into the residual stream: <c>[B, T, C]</c> → <c>[B, T, C]</c>; weight <c>[C, C]</c>, no bias.</summary>
         public readonly global::TorchSharp.Modules.Linear c_proj;
 
-        /// <summary>Dropout after the output projection; the attention weights get theirs inside scaled_dot_product_attention.</summary>
-        public readonly global::TorchSharp.Modules.Dropout resid_dropout;
+        /// <summary>Dropout after the output projection: <c>[B, T, C]</c> → <c>[B, T, C]</c>.</summary>
+        public readonly global::TinyGpt.FastDropout resid_dropout;
 
         /// <summary>Creates the projections.</summary>
         public CausalSelfAttention() : base(nameof(CausalSelfAttention))
         {
             c_attn = global::TorchSharp.torch.nn.Linear(Embd, 3 * Embd, hasBias: Bias);
             c_proj = global::TorchSharp.torch.nn.Linear(Embd, Embd, hasBias: Bias);
-            resid_dropout = global::TorchSharp.torch.nn.Dropout(Dropout);
+            resid_dropout = new global::TinyGpt.FastDropout(Dropout);
             RegisterComponents();
         }
 
@@ -356,8 +356,7 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
             var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2).to(global::TorchSharp.torch.ScalarType.Float32); // [B, nh, T, hs] float32 for the attention
             var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2).to(global::TorchSharp.torch.ScalarType.Float32); // [B, nh, T, hs] float32 for the attention
             var v = qkv[2].view(B, T, Heads, HeadSize).transpose(1, 2).to(global::TorchSharp.torch.ScalarType.Float32); // [B, nh, T, hs] float32 for the attention
-            var y = global::TorchSharp.torch.nn.functional.scaled_dot_product_attention(
-                q, k, v, p: training ? Dropout : 0.0, is_casual: true); // [B, nh, T, hs]
+            var y = global::TorchSharp.torch.nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true); // [B, nh, T, hs]
             if (checkShapes) global::TinyGpt.Shapes.Check(y, "BabyBf16Gpt.CausalSelfAttention.forward", "y", B, Heads, T, HeadSize);
             y = y.transpose(1, 2).contiguous().view(B, T, C);           // [B, T, C] heads side by side again
             y = resid_dropout.forward(BFloat16Linear(c_proj, y));       // [B, T, C] bfloat16
@@ -399,7 +398,7 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
         public readonly global::TorchSharp.Modules.Linear c_proj;
 
         /// <summary>Dropout on the MLP's output: <c>[B, T, C]</c> → <c>[B, T, C]</c>.</summary>
-        public readonly global::TorchSharp.Modules.Dropout dropout;
+        public readonly global::TinyGpt.FastDropout dropout;
 
         /// <summary>Creates the layers.</summary>
         public Mlp() : base(nameof(Mlp))
@@ -407,7 +406,7 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
             c_fc = global::TorchSharp.torch.nn.Linear(Embd, 4 * Embd, hasBias: Bias);
             gelu = global::TorchSharp.torch.nn.GELU(global::TorchSharp.Modules.GELU.Approximate.none);
             c_proj = global::TorchSharp.torch.nn.Linear(4 * Embd, Embd, hasBias: Bias);
-            dropout = global::TorchSharp.torch.nn.Dropout(Dropout);
+            dropout = new global::TinyGpt.FastDropout(Dropout);
             RegisterComponents();
         }
 

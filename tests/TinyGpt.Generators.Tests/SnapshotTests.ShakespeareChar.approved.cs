@@ -221,7 +221,7 @@ partial class ShakespeareCharGpt : global::TinyGpt.LanguageModel, global::TinyGp
         public readonly global::TorchSharp.Modules.Embedding wpe;
 
         /// <summary>Dropout on the summed embeddings: <c>[B, T, C]</c> → <c>[B, T, C]</c>.</summary>
-        public readonly global::TorchSharp.Modules.Dropout drop;
+        public readonly global::TinyGpt.FastDropout drop;
 
         /// <summary>The 6 transformer blocks, registered as <c>h.0</c> … <c>h.5</c>; each maps <c>[B, T, C]</c> → <c>[B, T, C]</c>.</summary>
         public readonly global::TorchSharp.Modules.ModuleList<Block> h;
@@ -234,7 +234,7 @@ partial class ShakespeareCharGpt : global::TinyGpt.LanguageModel, global::TinyGp
         {
             wte = global::TorchSharp.torch.nn.Embedding(VocabSize, Embd);
             wpe = global::TorchSharp.torch.nn.Embedding(BlockSize, Embd);
-            drop = global::TorchSharp.torch.nn.Dropout(Dropout);
+            drop = new global::TinyGpt.FastDropout(Dropout);
             var blocks = new Block[Layers];
             for (var i = 0; i < Layers; i++)
                 blocks[i] = new Block();
@@ -307,15 +307,19 @@ partial class ShakespeareCharGpt : global::TinyGpt.LanguageModel, global::TinyGp
         /// <summary>Output projection back into the residual stream: <c>[B, T, C]</c> → <c>[B, T, C]</c>; weight <c>[C, C]</c>, no bias.</summary>
         public readonly global::TorchSharp.Modules.Linear c_proj;
 
-        /// <summary>Dropout after the output projection; the attention weights get theirs inside scaled_dot_product_attention.</summary>
-        public readonly global::TorchSharp.Modules.Dropout resid_dropout;
+        /// <summary>Dropout on the attention weights while training: <c>[B, nh, T, T]</c> → <c>[B, nh, T, T]</c>.</summary>
+        public readonly global::TinyGpt.FastDropout attn_dropout;
+
+        /// <summary>Dropout after the output projection: <c>[B, T, C]</c> → <c>[B, T, C]</c>.</summary>
+        public readonly global::TinyGpt.FastDropout resid_dropout;
 
         /// <summary>Creates the projections.</summary>
         public CausalSelfAttention() : base(nameof(CausalSelfAttention))
         {
             c_attn = global::TorchSharp.torch.nn.Linear(Embd, 3 * Embd, hasBias: Bias);
             c_proj = global::TorchSharp.torch.nn.Linear(Embd, Embd, hasBias: Bias);
-            resid_dropout = global::TorchSharp.torch.nn.Dropout(Dropout);
+            attn_dropout = new global::TinyGpt.FastDropout(Dropout);
+            resid_dropout = new global::TinyGpt.FastDropout(Dropout);
             RegisterComponents();
         }
 
@@ -331,13 +335,31 @@ partial class ShakespeareCharGpt : global::TinyGpt.LanguageModel, global::TinyGp
             var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs]
             var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs]
             var v = qkv[2].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs]
-            var y = global::TorchSharp.torch.nn.functional.scaled_dot_product_attention(
-                q, k, v, p: training ? Dropout : 0.0, is_casual: true); // [B, nh, T, hs]
+            var y = training                                            // [B, nh, T, hs]
+                ? AttendWithDropout(q, k, v)                            // explicit, with attn_dropout
+                : global::TorchSharp.torch.nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true); // fused (eval mode: no dropout)
             if (checkShapes) global::TinyGpt.Shapes.Check(y, "ShakespeareCharGpt.CausalSelfAttention.forward", "y", B, Heads, T, HeadSize);
             y = y.transpose(1, 2).contiguous().view(B, T, C);           // [B, T, C] heads side by side again
             y = resid_dropout.forward(c_proj.forward(y));               // [B, T, C]
             if (checkShapes) global::TinyGpt.Shapes.Check(y, "ShakespeareCharGpt.CausalSelfAttention.forward", "output", B, T, Embd);
             return y.MoveToOuterDisposeScope();                         // the result outlives the scope
+        }
+
+        /// <summary>
+        /// nanoGPT's attention without flash: scores q·kᵀ / √HeadSize, future positions masked, softmax,
+        /// <c>attn_dropout</c>, then the weighted sum of the values. <c>q</c>, <c>k</c>, <c>v</c> <c>[B, nh, T, hs]</c> →
+        /// <c>[B, nh, T, hs]</c>. Used while training: libtorch's fused kernel would draw its dropout mask with
+        /// a serial sampler, 11 ns per weight, where <see cref="global::TinyGpt.FastDropout"/> takes 1.
+        /// </summary>
+        private global::TorchSharp.torch.Tensor AttendWithDropout(global::TorchSharp.torch.Tensor q, global::TorchSharp.torch.Tensor k, global::TorchSharp.torch.Tensor v)
+        {
+            long T = q.shape[2];                                        // sequence length
+            using var future = global::TorchSharp.torch.ones(T, T, dtype: global::TorchSharp.torch.ScalarType.Bool).triu(1); // [T, T] true above the diagonal
+            var att = global::TorchSharp.torch.matmul(q * (1.0 / global::System.Math.Sqrt(HeadSize)), k.transpose(-2, -1)); // [B, nh, T, T] scores
+            att = att.masked_fill(future, float.NegativeInfinity);      // [B, nh, T, T] no looking ahead
+            att = global::TorchSharp.torch.nn.functional.softmax(att, dim: -1); // [B, nh, T, T] rows sum to 1
+            att = attn_dropout.forward(att);                            // [B, nh, T, T]
+            return global::TorchSharp.torch.matmul(att, v);             // [B, nh, T, hs]
         }
 
         /// <summary>
@@ -374,7 +396,7 @@ partial class ShakespeareCharGpt : global::TinyGpt.LanguageModel, global::TinyGp
         public readonly global::TorchSharp.Modules.Linear c_proj;
 
         /// <summary>Dropout on the MLP's output: <c>[B, T, C]</c> → <c>[B, T, C]</c>.</summary>
-        public readonly global::TorchSharp.Modules.Dropout dropout;
+        public readonly global::TinyGpt.FastDropout dropout;
 
         /// <summary>Creates the layers.</summary>
         public Mlp() : base(nameof(Mlp))
@@ -382,7 +404,7 @@ partial class ShakespeareCharGpt : global::TinyGpt.LanguageModel, global::TinyGp
             c_fc = global::TorchSharp.torch.nn.Linear(Embd, 4 * Embd, hasBias: Bias);
             gelu = global::TorchSharp.torch.nn.GELU(global::TorchSharp.Modules.GELU.Approximate.none);
             c_proj = global::TorchSharp.torch.nn.Linear(4 * Embd, Embd, hasBias: Bias);
-            dropout = global::TorchSharp.torch.nn.Dropout(Dropout);
+            dropout = new global::TinyGpt.FastDropout(Dropout);
             RegisterComponents();
         }
 

@@ -54,6 +54,17 @@ public class SnapshotTests
         public partial class BabyBf16Gpt;
         """);
 
+    [Fact]
+    public void ShakespeareCharBFloat16() => Verify("""
+        namespace Demo;
+
+        using TinyGpt;
+
+        // bfloat16 with dropout: training attends explicitly, in bfloat16
+        [Gpt(Layers = 6, Heads = 6, Embd = 384, BlockSize = 256, Dropout = 0.2, Precision = Precision.BFloat16)]
+        public partial class ShakespeareBf16Gpt;
+        """);
+
     private static void Verify(string source) =>
         Approvals.Verify(new ApprovalTextWriter(GeneratorHarness.GeneratedSource(source), "cs"));
 }
