@@ -57,12 +57,10 @@ public sealed partial class GptGenerator
     private static void WriteQueryKeyValue(CodeWriter w, GptModel m, bool cached = false)
     {
         w.Line($"var qkv = {Linear(m, "c_attn", "x")}.split(Embd, dim: 2);", Typed(m, "3 × [B, T, C]"));
-        // libtorch's fused CPU attention is slower in bfloat16 than in float32 (4× at T 64, hs 32; 1.1× at T 256,
-        // hs 64, measured with bench --layouts), so bfloat16 models call it in float32. Training with dropout
-        // attends explicitly, where bfloat16 matmuls pay (2.7× faster than fused float32 with dropout at
-        // shakespeare_char's shape): there q, k, v stay bfloat16 and only the fused call casts them. The KV
-        // cache holds float32.
-        var cast = IsBFloat16(m) && (cached || m.Dropout == 0) ? $".to({ScalarType}.Float32)" : "";
+        // bfloat16 models keep q, k, v in bfloat16 for the explicit attention of training; the fused kernel
+        // (eval mode, and the KV cache, which holds float32) gets float32 copies, since libtorch's fused CPU
+        // attention is slower in bfloat16 (4× at T 64, hs 32; 1.1× at T 256, hs 64; bench --layouts).
+        var cast = IsBFloat16(m) && cached ? $".to({ScalarType}.Float32)" : "";
         var comment = cast != "" ? "[B, nh, T, hs] float32 for the attention" : Typed(m, "[B, nh, T, hs]");
         w.Line($"var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2){cast};", comment);
         w.Line($"var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2){cast};", comment);

@@ -353,15 +353,33 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
             using var scope = global::TorchSharp.torch.NewDisposeScope(); // intermediates go on return; autograd keeps what backward needs
             long B = x.shape[0], T = x.shape[1], C = x.shape[2];        // batch size, sequence length, Embd
             var qkv = BFloat16Linear(c_attn, x).split(Embd, dim: 2);    // 3 × [B, T, C] bfloat16
-            var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2).to(global::TorchSharp.torch.ScalarType.Float32); // [B, nh, T, hs] float32 for the attention
-            var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2).to(global::TorchSharp.torch.ScalarType.Float32); // [B, nh, T, hs] float32 for the attention
-            var v = qkv[2].view(B, T, Heads, HeadSize).transpose(1, 2).to(global::TorchSharp.torch.ScalarType.Float32); // [B, nh, T, hs] float32 for the attention
-            var y = global::TorchSharp.torch.nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true); // [B, nh, T, hs]
+            var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs] bfloat16
+            var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs] bfloat16
+            var v = qkv[2].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs] bfloat16
+            var y = training                                            // [B, nh, T, hs]
+                ? AttendExplicitly(q, k, v)                             // bfloat16 matmuls
+                : global::TorchSharp.torch.nn.functional.scaled_dot_product_attention(q.to(global::TorchSharp.torch.ScalarType.Float32), k.to(global::TorchSharp.torch.ScalarType.Float32), v.to(global::TorchSharp.torch.ScalarType.Float32), is_casual: true); // fused, in float32
             if (checkShapes) global::TinyGpt.Shapes.Check(y, "BabyBf16Gpt.CausalSelfAttention.forward", "y", B, Heads, T, HeadSize);
             y = y.transpose(1, 2).contiguous().view(B, T, C);           // [B, T, C] heads side by side again
             y = resid_dropout.forward(BFloat16Linear(c_proj, y));       // [B, T, C] bfloat16
             if (checkShapes) global::TinyGpt.Shapes.Check(y, "BabyBf16Gpt.CausalSelfAttention.forward", "output", B, T, Embd);
             return y.MoveToOuterDisposeScope();                         // the result outlives the scope
+        }
+
+        /// <summary>
+        /// nanoGPT's attention without flash: scores q·kᵀ / √HeadSize, future positions masked, softmax,
+        /// then the weighted sum of the values. <c>q</c>, <c>k</c>, <c>v</c> <c>[B, nh, T, hs]</c> →
+        /// <c>[B, nh, T, hs]</c>. Used while training: these bfloat16 matmuls are faster than the fused kernel,
+        /// which runs in float32 here.
+        /// </summary>
+        private global::TorchSharp.torch.Tensor AttendExplicitly(global::TorchSharp.torch.Tensor q, global::TorchSharp.torch.Tensor k, global::TorchSharp.torch.Tensor v)
+        {
+            long T = q.shape[2];                                        // sequence length
+            using var future = global::TorchSharp.torch.ones(T, T, dtype: global::TorchSharp.torch.ScalarType.Bool).triu(1); // [T, T] true above the diagonal
+            var att = global::TorchSharp.torch.matmul(q * (1.0 / global::System.Math.Sqrt(HeadSize)), k.transpose(-2, -1)); // [B, nh, T, T] bfloat16, scores
+            att = att.masked_fill(future, float.NegativeInfinity);      // [B, nh, T, T] bfloat16, no looking ahead
+            att = global::TorchSharp.torch.nn.functional.softmax(att, dim: -1); // [B, nh, T, T] bfloat16, rows sum to 1 (libtorch sums in float32)
+            return global::TorchSharp.torch.matmul(att, v);             // [B, nh, T, hs] bfloat16
         }
 
         /// <summary>

@@ -90,6 +90,7 @@ public class FastDropoutTests
     {
         AgreeAcrossModes(new NearlyNoDropoutGpt(), tolerance: 1e-5);
         AgreeAcrossModes(new NearlyNoDropoutBf16Gpt(), tolerance: 0.05);   // bfloat16 scores and weights in training
+        AgreeAcrossModes(new PrecisionBf16Gpt(), tolerance: 0.05);          // bfloat16 without dropout attends explicitly too
     }
 
     private static void AgreeAcrossModes(LanguageModel model, double tolerance)
