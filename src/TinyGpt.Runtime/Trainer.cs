@@ -177,8 +177,7 @@ public sealed class Trainer
     /// </summary>
     private static void ReleaseFreeMemory()
     {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
+        GC.Collect();   // the buffers are plain arrays and disposed streams: no finalizers to wait for
         GlibcMalloc.Trim();
     }
 
