@@ -46,15 +46,24 @@ public static class CliRun
         return new CliResult(code, output.ToString(), errors.ToString());
     }
 
-    /// <summary>The built <c>tinygpt</c> as a child process with redirected output.</summary>
-    public static Process Start(params string[] args)
+    /// <summary>
+    /// The built <c>tinygpt</c> as a child process with redirected output. With <paramref name="defaultSigint"/>,
+    /// it starts with SIGINT at its default disposition, as under a terminal: a test run launched as a background
+    /// job of a script inherits SIGINT ignored, and .NET keeps ignoring it, so Ctrl+C would never arrive.
+    /// </summary>
+    public static Process Start(string[] args, bool defaultSigint = false)
     {
-        var start = new ProcessStartInfo(DotnetHost)
+        var start = new ProcessStartInfo(defaultSigint ? "env" : DotnetHost)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (defaultSigint)
+        {
+            start.ArgumentList.Add("--default-signal=INT");   // GNU env (coreutils 8.31+)
+            start.ArgumentList.Add(DotnetHost);
+        }
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tinygpt.dll"));
         foreach (var arg in args)
             start.ArgumentList.Add(arg);

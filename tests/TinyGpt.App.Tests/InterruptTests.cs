@@ -10,7 +10,7 @@ public sealed class InterruptTests
     {
         using var temp = new TempDir();
         var run = temp.File("run");
-        using var process = CliRun.Start(["train", .. TrainedBigram.Args(run, steps: 1_000_000)]);
+        using var process = CliRun.Start(["train", .. TrainedBigram.Args(run, steps: 1_000_000)], defaultSigint: true);
         var errors = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEndAsync();
 
