@@ -40,38 +40,16 @@ internal static class Measurements
     }
 
     /// <summary>
-    /// The full-recompute sampler (what nanoGPT's generate and TinyGpt's Sampler do): the whole context, cropped to
-    /// BlockSize, through forward for every new token; the last position's logits. Returns tokens and per-token seconds.
+    /// Samples <paramref name="newTokens"/> tokens as TinyGpt's Sampler does, through <see cref="CachedDecoder"/>:
+    /// with the KV cache, or (<paramref name="useCache"/> false) the whole context, cropped to BlockSize, through
+    /// forward for every token, as nanoGPT's generate. Returns the tokens, per-token seconds and cache fills.
     /// </summary>
-    public static (List<long> Tokens, double[] Seconds) SampleFullRecompute(LanguageModel model, long[] prompt, int newTokens, int seed)
-    {
-        model.eval();
-        var choose = Chooser(seed);
-        var tokens = new List<long>(prompt);
-        var seconds = new double[newTokens];
-        using var noGrad = no_grad();
-        for (var i = 0; i < newTokens; i++)
-        {
-            var began = Stopwatch.GetTimestamp();
-            using (NewDisposeScope())
-            {
-                var start = Math.Max(0, tokens.Count - model.Config.BlockSize);
-                var context = tokens.GetRange(start, tokens.Count - start).ToArray();
-                var logits = model.forward(tensor(context, [1, context.Length]))[0, -1].data<float>().ToArray();
-                tokens.Add(choose(logits));
-            }
-            seconds[i] = Stopwatch.GetElapsedTime(began).TotalSeconds;
-        }
-        return (tokens, seconds);
-    }
-
-    /// <summary>The same draws with <see cref="CachedDecoder"/>.</summary>
-    public static (List<long> Tokens, double[] Seconds, int Refills) SampleCached(LanguageModel model, long[] prompt, int newTokens, int seed)
+    public static (List<long> Tokens, double[] Seconds, int Refills) Sample(LanguageModel model, long[] prompt, int newTokens, int seed, bool useCache)
     {
         model.eval();
         var choose = Chooser(seed);
         var seconds = new double[newTokens];
-        using var decoder = new CachedDecoder(model);
+        using var decoder = new CachedDecoder(model, useCache);
         var tokens = new List<long>(prompt);
         for (var i = 0; i < newTokens; i++)
         {

@@ -124,8 +124,8 @@ o.WriteLine($"Sampling   shakespeare_char config (float32, random weights), prom
 using (var model = Seeded(() => new ShakespeareGpt()))
 {
     model.CheckShapes = false;
-    var full = Measurements.SampleFullRecompute(model, [0], newTokens, seed: 1337);
-    var cached = Measurements.SampleCached(model, [0], newTokens, seed: 1337);
+    var full = Measurements.Sample(model, [0], newTokens, seed: 1337, useCache: false);
+    var cached = Measurements.Sample(model, [0], newTokens, seed: 1337, useCache: true);
     var same = full.Tokens.SequenceEqual(cached.Tokens);
     var window = ShakespeareGpt.BlockSize - 1;                 // new tokens that fit the context with the prompt
     double fullAll = full.Seconds.Sum(), cachedAll = cached.Seconds.Sum();

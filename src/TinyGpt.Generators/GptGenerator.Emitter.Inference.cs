@@ -12,8 +12,15 @@ public sealed partial class GptGenerator
     private static string Linear(GptModel m, string layer, string input) =>
         IsBFloat16(m) ? $"BFloat16Linear({layer}, {input})" : $"{layer}.forward({input})";
 
-    /// <summary>A shape comment, naming the dtype when it is not float32.</summary>
-    private static string Typed(GptModel m, string shape) => IsBFloat16(m) ? shape + " bfloat16" : shape;
+    /// <summary>A shape comment, naming the dtype when it is not float32, then an optional note.</summary>
+    private static string Typed(GptModel m, string shape, string? note = null) =>
+        (IsBFloat16(m), note) switch
+        {
+            (true, null) => shape + " bfloat16",
+            (true, _) => $"{shape} bfloat16, {note}",
+            (false, null) => shape,
+            (false, _) => $"{shape} {note}",
+        };
 
     private static void WritePrecisionConstants(CodeWriter w, GptModel m)
     {

@@ -440,13 +440,12 @@ public sealed partial class GptGenerator
                     "which runs in float32 here." })]);
         using (w.Block($"private {Tensor} AttendExplicitly({Tensor} q, {Tensor} k, {Tensor} v)"))
         {
-            string Note(string shape, string note) => IsBFloat16(m) ? $"{shape} bfloat16, {note}" : $"{shape} {note}";
             w.Line("long T = q.shape[2];", "sequence length");
             w.Line($"using var future = {Torch}.ones(T, T, dtype: {ScalarType}.Bool).triu(1);", "[T, T] true above the diagonal");
-            w.Line($"var att = {Torch}.matmul(q * (1.0 / global::System.Math.Sqrt(HeadSize)), k.transpose(-2, -1));", Note("[B, nh, T, T]", "scores"));
-            w.Line("att = att.masked_fill(future, float.NegativeInfinity);", Note("[B, nh, T, T]", "no looking ahead"));
+            w.Line($"var att = {Torch}.matmul(q * (1.0 / global::System.Math.Sqrt(HeadSize)), k.transpose(-2, -1));", Typed(m, "[B, nh, T, T]", "scores"));
+            w.Line("att = att.masked_fill(future, float.NegativeInfinity);", Typed(m, "[B, nh, T, T]", "no looking ahead"));
             w.Line($"att = {Nn}.functional.softmax(att, dim: -1);",
-                Note("[B, nh, T, T]", IsBFloat16(m) ? "rows sum to 1 (libtorch sums in float32)" : "rows sum to 1"));
+                Typed(m, "[B, nh, T, T]", IsBFloat16(m) ? "rows sum to 1 (libtorch sums in float32)" : "rows sum to 1"));
             if (m.Dropout > 0)
                 w.Line("att = attn_dropout.forward(att);", Typed(m, "[B, nh, T, T]"));
             w.Line($"return {Torch}.matmul(att, v);", Typed(m, "[B, nh, T, hs]"));

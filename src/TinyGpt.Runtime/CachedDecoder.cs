@@ -24,11 +24,14 @@ public sealed class CachedDecoder : IDisposable
     private readonly List<long> fed = [];    // the tokens whose keys and values the cache holds, in order
     private KeyValueCache? cache;
 
-    /// <summary>Decodes <paramref name="model"/>: with a KV cache when it is a generated <c>[Gpt]</c> model (<see cref="ICachedLanguageModel"/>).</summary>
-    public CachedDecoder(LanguageModel model)
+    /// <summary>
+    /// Decodes <paramref name="model"/>: with a KV cache when it is a generated <c>[Gpt]</c> model
+    /// (<see cref="ICachedLanguageModel"/>) and <paramref name="useCache"/> is true; else by full recompute.
+    /// </summary>
+    public CachedDecoder(LanguageModel model, bool useCache = true)
     {
         Model = model;
-        cached = model as ICachedLanguageModel;
+        cached = useCache ? model as ICachedLanguageModel : null;
     }
 
     /// <summary>True when <paramref name="model"/> can be sampled with a KV cache.</summary>
@@ -59,17 +62,10 @@ public sealed class CachedDecoder : IDisposable
 
         long[] feed;
         if (tokens.Count <= blockSize && ExtendsFed(tokens))
-        {
-            feed = new long[tokens.Count - fed.Count];                      // usually one token
-            for (var i = 0; i < feed.Length; i++)
-                feed[i] = tokens[fed.Count + i];
-        }
+            feed = Slice(tokens, fed.Count);                                // usually one token
         else
         {
-            var start = Math.Max(0, tokens.Count - blockSize);             // nanoGPT's crop to the context window
-            feed = new long[tokens.Count - start];
-            for (var i = 0; i < feed.Length; i++)
-                feed[i] = tokens[start + i];
+            feed = Window(tokens, blockSize);
             cache.Clear();
             fed.Clear();
             Refills++;
@@ -111,12 +107,21 @@ public sealed class CachedDecoder : IDisposable
     /// <summary>The last BlockSize tokens through <c>forward</c>, the last position's logits (nanoGPT's <c>generate</c>).</summary>
     private float[] FullRecompute(IReadOnlyList<long> tokens, int blockSize, Device device)
     {
-        var start = Math.Max(0, tokens.Count - blockSize);
-        var context = new long[tokens.Count - start];
-        for (var i = 0; i < context.Length; i++)
-            context[i] = tokens[start + i];
+        var context = Window(tokens, blockSize);
         var logits = Model.forward(tensor(context, [1, context.Length]).to(device));   // [1, T, V]
         return logits[0, -1].to(ScalarType.Float32).cpu().data<float>().ToArray();     // [V]
+    }
+
+    /// <summary>The last <paramref name="blockSize"/> tokens: nanoGPT's crop to the context window.</summary>
+    private static long[] Window(IReadOnlyList<long> tokens, int blockSize) => Slice(tokens, Math.Max(0, tokens.Count - blockSize));
+
+    /// <summary>The tokens from <paramref name="start"/> on.</summary>
+    private static long[] Slice(IReadOnlyList<long> tokens, int start)
+    {
+        var slice = new long[tokens.Count - start];
+        for (var i = 0; i < slice.Length; i++)
+            slice[i] = tokens[start + i];
+        return slice;
     }
 
     /// <summary>True when the cache holds a proper prefix of <paramref name="tokens"/>.</summary>

@@ -22,33 +22,24 @@ public static class GlibcMalloc
     public const string OptOutVariable = "TINYGPT_MALLOC_TUNING";
 
     /// <summary>Applies the thresholds once per process; returns whether glibc accepted them.</summary>
-    public static bool Tune()
-    {
-        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(OptOutVariable) == "0")
-            return false;
-        if (Interlocked.Exchange(ref _tuned, 1) == 1)
-            return true;
-        try
-        {
-            return mallopt(MmapThreshold, 32 << 20) == 1 && mallopt(TrimThreshold, 1 << 30) == 1;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return false;   // musl and other C libraries have no mallopt
-        }
-    }
+    public static bool Tune() => OnGlibc(() =>
+        Interlocked.Exchange(ref _tuned, 1) == 1 ||
+        (mallopt(MmapThreshold, 32 << 20) == 1 && mallopt(TrimThreshold, 1 << 30) == 1));
 
     /// <summary>
     /// Returns the free pages inside glibc's heaps to the OS (<c>malloc_trim(0)</c>): the next step faults
     /// back in what it needs, a few milliseconds once per evaluation. Returns whether anything was released.
     /// </summary>
-    public static bool Trim()
+    public static bool Trim() => OnGlibc(() => malloc_trim(0) == 1);
+
+    /// <summary>Runs <paramref name="call"/> on Linux unless opted out; false where the C library has no such call (musl).</summary>
+    private static bool OnGlibc(Func<bool> call)
     {
         if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(OptOutVariable) == "0")
             return false;
         try
         {
-            return malloc_trim(0) == 1;
+            return call();
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {

@@ -88,6 +88,7 @@ public sealed class Trainer
         }
 
         var batches = new BatchSampler(Corpus.Split.Train, config.BlockSize, Options.BatchSize, batchRandom);
+        var clipped = optimizer.parameters().ToList();   // what clipping rescales: the optimizer's distinct parameters
         var tokensPerStep = (double)Options.BatchSize * config.BlockSize;
         var session = Stopwatch.StartNew();
         var stepLosses = new List<double>();
@@ -113,8 +114,8 @@ public sealed class Trainer
         // Returns false when cancelled midway (nothing logged or saved for that step).
         bool Evaluate(int step, double lr)
         {
-            if (EstimateLoss(Corpus.Split.Train, step, 0, cancellationToken) is not { } train ||
-                EstimateLoss(Corpus.Split.Val, step, 1, cancellationToken) is not { } val)
+            if (EstimateLoss(Corpus.Split.Train, step, 0, device, cancellationToken) is not { } train ||
+                EstimateLoss(Corpus.Split.Val, step, 1, device, cancellationToken) is not { } val)
                 return false;
             (lastTrain, lastVal) = (train, val);
             var isBest = bestVal is null || val < bestVal;
@@ -129,6 +130,7 @@ public sealed class Trainer
         if (start == 0 || (start % Options.EvalInterval == 0 && start < Options.Steps && log.Records.All(r => r.Step != start)))
             Evaluate(start, schedule.At(Math.Max(0, start - 1)));
         var interrupted = false;
+        Model.train();   // once: evaluations switch to eval mode and back
         for (var step = start; step < Options.Steps; step++)
         {
             if (cancellationToken.IsCancellationRequested)
@@ -139,7 +141,7 @@ public sealed class Trainer
             }
             var lr = schedule.At(step);
             var began = Stopwatch.GetTimestamp();
-            var loss = TrainStep(optimizer, batches, device, lr, step);
+            var loss = TrainStep(optimizer, clipped, batches, device, lr, step);
             trainSeconds += Stopwatch.GetElapsedTime(began).TotalSeconds;
             trainSteps++;
             stepLosses.Add(loss);
@@ -182,12 +184,11 @@ public sealed class Trainer
     }
 
     /// <summary>One optimizer step in its own dispose scope; returns the batch loss.</summary>
-    private double TrainStep(AdamW optimizer, BatchSampler batches, Device device, double lr, int step)
+    private double TrainStep(AdamW optimizer, IEnumerable<Parameter> clipped, BatchSampler batches, Device device, double lr, int step)
     {
         using var scope = NewDisposeScope();
         foreach (var group in optimizer.ParamGroups)
             group.LearningRate = lr;
-        Model.train();
         var (x, y) = batches.Next(device);                                 // [B, T], [B, T]
         var (_, loss) = Model.forward(x, y);                                // scalar
         var value = loss.item<float>();
@@ -198,7 +199,7 @@ public sealed class Trainer
         optimizer.zero_grad();
         loss.backward();
         if (Options.GradClip > 0)
-            nn.utils.clip_grad_norm_(optimizer.parameters(), Options.GradClip);
+            nn.utils.clip_grad_norm_(clipped, Options.GradClip);
         optimizer.step();
         return value;
     }
@@ -208,11 +209,10 @@ public sealed class Trainer
     /// cancelled. Batches depend only on (seed, step, split), so a resumed run, even in another
     /// process, evaluates on the same batches and training's own generators are untouched.
     /// </summary>
-    private double? EstimateLoss(long[] tokens, int step, int split, CancellationToken cancellationToken)
+    private double? EstimateLoss(long[] tokens, int step, int split, Device device, CancellationToken cancellationToken)
     {
         var random = new DeterministicRandom(unchecked(Options.Seed * 1_000_003 + step * 2L + split + 0x5DEECE66DL));
         var batches = new BatchSampler(tokens, Model.Config.BlockSize, Options.BatchSize, random);
-        var device = Model.parameters().First().device;
         Model.eval();
         double total = 0;
         using (no_grad())
