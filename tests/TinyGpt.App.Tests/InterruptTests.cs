@@ -11,23 +11,31 @@ public sealed class InterruptTests
         using var temp = new TempDir();
         var run = temp.File("run");
         using var process = CliRun.Start(["train", .. TrainedBigram.Args(run, steps: 1_000_000)], defaultSigint: true);
-        var errors = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEndAsync();
+        try
+        {
+            var errors = process.StandardError.ReadToEndAsync();
+            var output = process.StandardOutput.ReadToEndAsync();
 
-        // Wait for the evaluation at step 10 (log.csv: header, step 0, step 10): training is under way.
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (EvaluationsLogged(run) < 2 && !process.HasExited && DateTime.UtcNow < deadline)
-            await Task.Delay(50);
-        if (process.HasExited)
-            Assert.Fail($"tinygpt ended before the signal: {await output} {await errors}");
-        SendSigint(process.Id);
+            // Wait for the evaluation at step 10 (log.csv: header, step 0, step 10): training is under way.
+            var deadline = DateTime.UtcNow.AddSeconds(90);
+            while (EvaluationsLogged(run) < 2 && !process.HasExited && DateTime.UtcNow < deadline)
+                await Task.Delay(50);
+            if (process.HasExited)
+                Assert.Fail($"tinygpt ended before the signal: {await output} {await errors}");
+            SendSigint(process.Id);
 
-        using var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(stopped.Token);
-        var result = new CliResult(process.ExitCode, await output, await errors);
-        Assert.True(result.ExitCode == 130, result.ToString());
-        Assert.Contains("Interrupted at step", result.Output);
-        Assert.Contains("--resume", result.Output);
+            using var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync(stopped.Token);
+            var result = new CliResult(process.ExitCode, await output, await errors);
+            Assert.True(result.ExitCode == 130, result.ToString());
+            Assert.Contains("Interrupted at step", result.Output);
+            Assert.Contains("--resume", result.Output);
+        }
+        finally
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);   // a failed run must not leave training running
+        }
 
         var step = Checkpoint.Open(run).Metadata.Step;
         Assert.True(step > 0, $"the checkpoint is at step {step}");
