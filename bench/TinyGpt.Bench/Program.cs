@@ -77,7 +77,7 @@ o.WriteLine();
 if (memoryOnly)
 {
     MemoryCheck(2000);
-    return 0;
+    return PrintTargets();
 }
 
 var repo = FindRepository();
@@ -142,11 +142,16 @@ o.WriteLine();
 if (!quick && !args.Contains("--no-memory"))
     MemoryCheck(2000);
 
-o.WriteLine("Targets (issue 6)");
-foreach (var t in targets)
-    o.WriteLine("  " + t);
-o.WriteLine($"\nLoad       1-min load average {Machine.Load():F2} at the end (started at {load0:F2}).");
-return 0;
+return PrintTargets();
+
+int PrintTargets()
+{
+    o.WriteLine("Targets (issues 4 and 6)");
+    foreach (var t in targets)
+        o.WriteLine("  " + t);
+    o.WriteLine($"\nLoad       1-min load average {Machine.Load():F2} at the end (started at {load0:F2}).");
+    return 0;
+}
 
 void CompareTraining(RunSpec spec, Func<LanguageModel> fp32Factory, Func<LanguageModel> bf16Factory, long flopsPerToken, double target, string targetText)
 {
