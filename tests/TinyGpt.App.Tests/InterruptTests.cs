@@ -2,11 +2,16 @@ using System.Diagnostics;
 
 namespace TinyGpt.App.Tests;
 
-/// <summary>Ctrl+C (SIGINT) during training saves a checkpoint, exits with 130, and --resume continues.</summary>
+/// <summary>
+/// Ctrl+C (SIGINT) or SIGTERM during training saves a checkpoint, exits with 128 + the signal's
+/// number (130, 143), and --resume continues.
+/// </summary>
 public sealed class InterruptTests
 {
-    [Fact]
-    public async Task Sigint_saves_a_checkpoint_exits_130_and_resume_continues()
+    [Theory]
+    [InlineData("INT", 130)]
+    [InlineData("TERM", 143)]
+    public async Task A_signal_saves_a_checkpoint_exits_with_its_code_and_resume_continues(string signal, int exitCode)
     {
         using var temp = new TempDir();
         var run = temp.File("run");
@@ -22,12 +27,12 @@ public sealed class InterruptTests
                 await Task.Delay(50);
             if (process.HasExited)
                 Assert.Fail($"tinygpt ended before the signal: {await output} {await errors}");
-            SendSigint(process.Id);
+            Send(signal, process.Id);
 
             using var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await process.WaitForExitAsync(stopped.Token);
             var result = new CliResult(process.ExitCode, await output, await errors);
-            Assert.True(result.ExitCode == 130, result.ToString());
+            Assert.True(result.ExitCode == exitCode, result.ToString());
             Assert.Contains("Interrupted at step", result.Output);
             Assert.Contains("--resume", result.Output);
         }
@@ -51,10 +56,10 @@ public sealed class InterruptTests
         catch (IOException) { return 0; }
     }
 
-    /// <summary>What Ctrl+C does in a terminal, through kill(1) (POSIX systems).</summary>
-    private static void SendSigint(int pid)
+    /// <summary>What Ctrl+C (INT) or a service manager (TERM) does, through kill(1) (POSIX systems).</summary>
+    private static void Send(string signal, int pid)
     {
-        using var kill = Process.Start("kill", ["-s", "INT", pid.ToString()]);
+        using var kill = Process.Start("kill", ["-s", signal, pid.ToString()]);
         kill.WaitForExit();
         Assert.Equal(0, kill.ExitCode);
     }

@@ -14,4 +14,7 @@ public static class ExitCodes
 
     /// <summary>Interrupted by Ctrl+C (SIGINT), as shells report 128 + 2; training saves a checkpoint first.</summary>
     public const int Interrupted = 130;
+
+    /// <summary>Stopped by SIGTERM, as shells report 128 + 15; training saves a checkpoint first, as for Ctrl+C.</summary>
+    public const int Terminated = 143;
 }

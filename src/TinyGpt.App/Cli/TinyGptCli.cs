@@ -12,7 +12,7 @@ public static class TinyGptCli
 {
     /// <summary>
     /// Runs <paramref name="args"/>: results go to <paramref name="output"/>, error lines to
-    /// <paramref name="errors"/>; <paramref name="cancellation"/> is Ctrl+C.
+    /// <paramref name="errors"/>; <paramref name="cancellation"/> is Ctrl+C or SIGTERM.
     /// </summary>
     public static int Run(string[] args, IAnsiConsole output, IAnsiConsole errors, CancellationToken cancellation = default)
     {
