@@ -69,6 +69,31 @@ public sealed class Checkpoint
     /// <summary>True when <paramref name="runDirectory"/> has a latest checkpoint to resume from.</summary>
     public static bool Exists(string runDirectory) => File.Exists(Path.Combine(runDirectory, LatestPointer));
 
+    /// <summary>What a refused fresh training run can do instead (see <see cref="EnsureHoldsNoRun"/>).</summary>
+    public const string TrainingAlternatives = "Continue it with --resume, train into another --out, or replace it with --overwrite.";
+
+    /// <summary>
+    /// Refuses to write a new run where an earlier one is: a fresh start deletes the directory's
+    /// checkpoints, and repeating a command should not throw away hours of training unasked. The
+    /// message names the run found, then <paramref name="alternatives"/>.
+    /// </summary>
+    public static void EnsureHoldsNoRun(string runDirectory, string alternatives)
+    {
+        if (!Exists(runDirectory))
+            return;
+        string run;
+        try
+        {
+            var m = Open(runDirectory).Metadata;
+            run = $"{m.ModelName} at step {m.Step}" + (m.ValLoss is { } val ? FormattableString.Invariant($", val loss {val:F4}") : "");
+        }
+        catch (TinyGptException)
+        {
+            run = "its latest checkpoint does not load";
+        }
+        throw new TinyGptException($"'{runDirectory}' already holds a run ({run}). {alternatives}");
+    }
+
     /// <summary>
     /// Opens and verifies a checkpoint: <paramref name="path"/> may be a run directory (its latest
     /// checkpoint), a pointer file (<c>run/best</c>, <c>run/latest</c>) or a checkpoint folder. Every
@@ -249,8 +274,8 @@ public sealed class Checkpoint
         return final;
     }
 
-    /// <summary>Removes a run's checkpoints, pointers and temporary folders (a fresh run in the same directory).</summary>
-    internal static void Clear(string runDirectory)
+    /// <summary>Removes a run's checkpoints and pointers (a fresh run, or an import, replacing it).</summary>
+    public static void Clear(string runDirectory)
     {
         foreach (var pointer in new[] { LatestPointer, BestPointer })
             File.Delete(Path.Combine(runDirectory, pointer));

@@ -37,7 +37,8 @@ public sealed class Trainer
 
     /// <summary>
     /// Runs (or, with <see cref="TrainingOptions.Resume"/>, continues) training up to
-    /// <see cref="TrainingOptions.Steps"/>. Cancelling saves a checkpoint and returns a result with
+    /// <see cref="TrainingOptions.Steps"/>. A fresh start in a directory that holds a run is refused
+    /// unless <see cref="TrainingOptions.Overwrite"/> is set. Cancelling saves a checkpoint and returns a result with
     /// <see cref="TrainingResult.Interrupted"/> set. A NaN or infinite loss throws a
     /// <see cref="TinyGptException"/> and leaves the last checkpoint untouched.
     /// </summary>
@@ -49,6 +50,8 @@ public sealed class Trainer
         Corpus.Tokenizer.EnsureFits(config, name);
         Corpus.Split.EnsureFits(config.BlockSize);
         MemoryGuard.EnsureFits(MemoryGuard.Estimate(config, Options.BatchSize, DistinctParameters(Model).Sum(p => p.numel())), name);
+        if (!Options.Resume && !Options.Overwrite)
+            Checkpoint.EnsureHoldsNoRun(RunDirectory, Checkpoint.TrainingAlternatives);
         PrepareRunDirectory();
         GlibcMalloc.Tune();
 

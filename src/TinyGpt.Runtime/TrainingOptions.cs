@@ -51,6 +51,12 @@ public sealed record TrainingOptions
     /// <summary>Continue from the run directory's latest checkpoint instead of starting afresh.</summary>
     public bool Resume { get; init; }
 
+    /// <summary>
+    /// Start afresh even where the run directory already holds a run, deleting its checkpoints;
+    /// without it such a start is refused, so no earlier training is lost by accident.
+    /// </summary>
+    public bool Overwrite { get; init; }
+
     /// <summary>Write a loss-curve PNG at the end of training.</summary>
     public bool WritePlot { get; init; } = true;
 
@@ -72,6 +78,7 @@ public sealed record TrainingOptions
         Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, $"The weight decay must be 0 or more (got {WeightDecay}).");
         Require(Beta1 is >= 0 and < 1 && Beta2 is >= 0 and < 1, $"AdamW betas must lie in [0, 1) (got {Beta1}, {Beta2}).");
         Require(double.IsFinite(GradClip) && GradClip >= 0, $"The gradient clip must be 0 (off) or more (got {GradClip}).");
+        Require(!(Resume && Overwrite), "--resume continues the run in --out and --overwrite replaces it: give one of them.");
         return this;
     }
 

@@ -73,6 +73,34 @@ public sealed class BadInputTests(TrainedBigram run)
     }
 
     [Fact]
+    public void A_fresh_run_into_an_earlier_run_is_refused_and_leaves_it_whole()
+    {
+        using var temp = new TempDir();
+        var copy = run.CopyRun(temp);
+        var before = RunFiles(copy);
+        var result = CliRun.InProcess(["train", .. TrainedBigram.Args(copy, steps: 2)]);
+        AssertUserError(result, $"'{copy}' already holds a run (BigramLanguageModel at step 20, val loss ");
+        Assert.Contains("Continue it with --resume, train into another --out, or replace it with --overwrite.", result.Errors);
+        Assert.Equal(before, RunFiles(copy));                              // not a byte changed
+
+        var replaced = CliRun.InProcess(["train", .. TrainedBigram.Args(copy, steps: 2), "--overwrite"]);
+        Assert.True(replaced.ExitCode == 0, replaced.ToString());
+        Assert.Equal(2, Checkpoint.Open(copy).Metadata.Step);
+    }
+
+    [Fact]
+    public void Resume_and_overwrite_together_are_refused()
+    {
+        using var temp = new TempDir();
+        AssertUserError(CliRun.InProcess("train", "--model", "bigram", "--out", run.CopyRun(temp), "--resume", "--overwrite"),
+            "--resume continues the run in --out and --overwrite replaces it: give one of them.");
+    }
+
+    private static Dictionary<string, string> RunFiles(string directory) =>
+        Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
+            .ToDictionary(f => Path.GetRelativePath(directory, f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
+
+    [Fact]
     public void Resume_without_a_checkpoint_is_refused()
     {
         using var temp = new TempDir();

@@ -48,6 +48,26 @@ public sealed class InteropCommandTests
     }
 
     [Fact]
+    public void Import_over_a_trained_run_is_refused_unless_overwriting()
+    {
+        using var temp = new TempDir();
+        var train = CliRun.InProcess("train", "--model", "baby", "--steps", "2", "--batch-size", "1", "--eval-iters", "1", "--out", temp.File("run"));
+        Assert.True(train.ExitCode == 0, train.ToString());
+        Assert.Equal(0, CliRun.InProcess("export", "-c", temp.File("run"), "-o", temp.File("baby.safetensors")).ExitCode);
+        string[] import = ["import", "--weights", temp.File("baby.safetensors"), "--model", "baby", "--out", temp.File("run")];
+
+        var refused = CliRun.InProcess(import);
+        BadInputTests.AssertUserError(refused, $"'{temp.File("run")}' already holds a run (BabyGpt at step 2");
+        Assert.Contains("Import into another --out, or replace it with --overwrite.", refused.Errors);
+        Assert.True(Checkpoint.Open(temp.File("run")).HasOptimizerState);   // still the trained run
+
+        var replaced = CliRun.InProcess([.. import, "--overwrite"]);
+        Assert.True(replaced.ExitCode == 0, replaced.ToString());
+        Assert.False(Checkpoint.Open(temp.File("run")).HasOptimizerState);  // the imported weights
+        Assert.False(File.Exists(temp.File("run/log.csv")));                // the old run's log went with it
+    }
+
+    [Fact]
     public void Import_of_a_missing_file_is_one_clear_error()
     {
         using var temp = new TempDir();

@@ -71,6 +71,23 @@ public class ResumeTests
         Assert.Contains("another alphabet", mismatch.Message);
     }
 
+    [Fact]
+    public void A_fresh_start_over_a_run_is_refused_unless_overwriting()
+    {
+        var corpus = Tiny.Corpus();
+        using var dir = new TempDir();
+        Run(corpus, dir, 4, resume: false);
+        var log = File.ReadAllText(dir.File("log.csv"));
+        var e = Assert.Throws<TinyGptException>(() => Run(corpus, dir, 8, resume: false));
+        Assert.Contains("already holds a run (TinyLm at step 4, val loss ", e.Message);
+        Assert.Equal(4, Checkpoint.Open(dir.Path).Metadata.Step);          // the earlier run is untouched
+        Assert.Equal(log, File.ReadAllText(dir.File("log.csv")));
+
+        var model = Tiny.Model(corpus);
+        new Trainer(model, corpus, Options(8) with { Overwrite = true }, dir.Path).Train();
+        Assert.Equal(8, Checkpoint.Open(dir.Path).Metadata.Step);
+    }
+
     /// <summary>TinyLm that cancels a token once it is asked to evaluate after <c>trainingCalls</c> training passes.</summary>
     private sealed class CancelsWhileEvaluating : LanguageModel
     {

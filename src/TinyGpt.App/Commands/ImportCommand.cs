@@ -26,6 +26,10 @@ public sealed class ImportSettings : TinyGptSettings
     [Description("The vocabulary: a JSON from 'tinygpt export' or a JSON copy of nanoGPT's meta.pkl. Default: the JSON beside --weights, else Tiny Shakespeare's characters.")]
     public string? Vocab { get; init; }
 
+    [CommandOption("--overwrite")]
+    [Description("Replace the run already in --out (its checkpoints, log and loss curve); refused without it.")]
+    public bool Overwrite { get; init; }
+
     /// <inheritdoc />
     protected override string? Check() =>
         string.IsNullOrWhiteSpace(Weights) ? "--weights needs a file, e.g. --weights ckpt.pt."
@@ -44,6 +48,8 @@ public sealed class ImportCommand(IAnsiConsole console) : Command<ImportSettings
     public override int Execute(CommandContext context, ImportSettings settings, CancellationToken cancellationToken)
     {
         var entry = ModelCatalog.Find(settings.Model);
+        if (!settings.Overwrite)
+            Checkpoint.EnsureHoldsNoRun(settings.Out, "Import into another --out, or replace it with --overwrite.");
         if (!File.Exists(settings.Weights))
             throw new TinyGptException($"The weights file '{settings.Weights}' does not exist. Pass the .pt or .safetensors file nanoGPT saved.");
 
@@ -57,6 +63,8 @@ public sealed class ImportCommand(IAnsiConsole console) : Command<ImportSettings
         var summary = InteropErrors.Translate(() => NanoGptImport.LoadInto(model, settings.Weights));
 
         var metadata = new CheckpointMetadata { ModelName = model.GetName(), Config = model.Config, Vocabulary = tokenizer.Vocabulary };
+        if (settings.Overwrite)   // only now that the weights fit: a failed import leaves the old run alone
+            RemoveRun(settings.Out);
         var written = InteropErrors.Translate(() => Checkpoint.Save(settings.Out, model, optimizer: null, metadata, isBest: true));
 
         console.MarkupLine($"Imported {summary.Loaded} tensors ({summary.Format.Name()}) into {model.GetName().EscapeMarkup()}; vocabulary: {vocabularySource.EscapeMarkup()}.");
@@ -66,5 +74,13 @@ public sealed class ImportCommand(IAnsiConsole console) : Command<ImportSettings
             console.MarkupLine("Removed the _orig_mod. prefix that torch.compile adds.");
         console.MarkupLine($"Checkpoint: [bold]{written.EscapeMarkup()}[/]. Try: tinygpt sample --checkpoint {settings.Out.EscapeMarkup()}");
         return ExitCodes.Success;
+    }
+
+    /// <summary>The replaced run's checkpoints, and its log and plot, which would describe other weights.</summary>
+    private static void RemoveRun(string runDirectory)
+    {
+        Checkpoint.Clear(runDirectory);
+        foreach (var file in new[] { TrainingLog.FileName, LossPlot.FileName })
+            File.Delete(Path.Combine(runDirectory, file));
     }
 }

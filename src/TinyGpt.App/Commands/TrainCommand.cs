@@ -7,7 +7,8 @@ namespace TinyGpt.App.Commands;
 
 /// <summary>
 /// <c>tinygpt train</c>: trains a catalog model on a corpus into a run directory, showing
-/// progress, and prints a short sample at the end. Ctrl+C saves a checkpoint and exits with 130.
+/// progress, and prints a short sample at the end. Ctrl+C saves a checkpoint and exits with 130 (SIGTERM: 143).
+/// A fresh run into a directory that holds one is refused unless <c>--overwrite</c> is given.
 /// </summary>
 public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
 {
@@ -22,6 +23,8 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
     {
         var (entry, outDirectory, previous) = ChooseRun(settings);
         var options = Options(settings, entry, previous);
+        if (!options.Resume && !options.Overwrite)   // refused before the corpus is read and the model built
+            Checkpoint.EnsureHoldsNoRun(outDirectory, Checkpoint.TrainingAlternatives);
         TorchDevice.Resolve(options.Device);           // no CUDA: say so before reading the corpus
         TorchDevice.SetThreads(settings.Threads);
         var corpus = Corpus.Load(settings.Data);
@@ -94,6 +97,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
             Seed = s.Seed ?? run?.Seed ?? DefaultSeed,
             Device = s.Device,
             Resume = s.Resume,
+            Overwrite = s.Overwrite,
         }.Validate();
     }
 

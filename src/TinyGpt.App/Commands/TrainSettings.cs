@@ -71,4 +71,8 @@ public sealed class TrainSettings : TinyGptSettings
     [CommandOption("--resume")]
     [Description("Continue the run saved in --out where it stopped; options left out keep the run's values.")]
     public bool Resume { get; init; }
+
+    [CommandOption("--overwrite")]
+    [Description("Start afresh in --out even though it holds a run, deleting its checkpoints (refused without it).")]
+    public bool Overwrite { get; init; }
 }
