@@ -63,6 +63,19 @@ internal sealed record ContainingTypeInfo(
     EquatableArray<string> TypeParameters,
     bool IsPartial);
 
+/// <summary>Where a generated class goes: the user's <c>[Gpt]</c> class, in its namespace and containing types.</summary>
+internal interface IGeneratedClass
+{
+    /// <summary>The class name as written, without <c>@</c>.</summary>
+    string ClassName { get; }
+
+    /// <summary>Dotted namespace with keywords escaped, or null for the global namespace.</summary>
+    string? Namespace { get; }
+
+    /// <summary>Enclosing types, outermost first.</summary>
+    EquatableArray<ContainingTypeInfo> ContainingTypes { get; }
+}
+
 /// <summary>A valid model, ready to emit: the hyperparameters and what follows from them.</summary>
 internal sealed record GptModel(
     string ClassName,
@@ -78,7 +91,7 @@ internal sealed record GptModel(
     bool TieWeights,
     ParameterBreakdown Parameters,
     long FlopsPerToken,
-    ComputePrecision Precision = ComputePrecision.Float32)
+    ComputePrecision Precision = ComputePrecision.Float32) : IGeneratedClass
 {
     /// <summary>Width of one head, <c>Embd / Heads</c>.</summary>
     public int HeadSize => Embd / Heads;
