@@ -97,6 +97,20 @@ internal sealed record GptModel(
     public int HeadSize => Embd / Heads;
 }
 
+/// <summary>
+/// A stand-in for a <c>[Gpt]</c> class whose shape is sound but whose hyperparameters are not: it
+/// derives from <c>TinyGpt.LanguageModel</c> and throws, so code that uses the class still compiles.
+/// </summary>
+/// <param name="Errors">The declaration's TGPT errors, in the analyzer's order and words.</param>
+internal sealed record GptFallback(
+    string ClassName,
+    string? Namespace,
+    EquatableArray<ContainingTypeInfo> ContainingTypes,
+    EquatableArray<ReportedError> Errors) : IGeneratedClass;
+
+/// <summary>One TGPT error as the analyzer reports it: <c>TGPT004</c> and its formatted message.</summary>
+internal sealed record ReportedError(string Id, string Message);
+
 /// <summary>Parameter counts per part of the model (a tied LM head counts 0: it is the token embedding).</summary>
 internal sealed record ParameterBreakdown(
     long TokenEmbedding,
@@ -106,7 +120,11 @@ internal sealed record ParameterBreakdown(
     long LmHead,
     long Total);
 
-/// <summary>Where a validation problem points: the analyzer turns this into a source location.</summary>
+/// <summary>
+/// Where a validation problem points: the analyzer turns this into a source location. Problems on the
+/// attribute or an argument are bad values, which a fallback can stand in for; the others are the shape
+/// of the class, where no generated part would compile.
+/// </summary>
 internal enum ProblemTarget
 {
     /// <summary>The whole attribute, e.g. <c>Gpt(Layers = 4)</c> for a missing argument.</summary>
