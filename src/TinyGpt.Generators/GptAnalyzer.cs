@@ -10,8 +10,8 @@ namespace TinyGpt.Generators;
 
 /// <summary>
 /// Reports why a <c>[Gpt]</c> class cannot become a model. It runs the generator's own parser and
-/// validator, so the generator skips exactly the classes this analyzer flags, and points each error
-/// at the offending attribute argument or identifier.
+/// validator, so the generator builds a model for exactly the classes this analyzer does not flag, and
+/// points each error at the offending attribute argument or identifier.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class GptAnalyzer : DiagnosticAnalyzer

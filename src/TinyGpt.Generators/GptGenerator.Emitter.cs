@@ -22,13 +22,13 @@ public sealed partial class GptGenerator
     /// The file name of a model's source, from its metadata name: <c>Demo.BabyGpt.Gpt.g.cs</c>, or
     /// <c>Demo.Outer`1+Inner.Gpt.g.cs</c> when nested (so a namespace <c>A.B</c> and a type <c>A.B</c> never collide).
     /// </summary>
-    internal static string HintName(GptModel model)
+    internal static string HintName(IGeneratedClass target)
     {
-        var types = model.ContainingTypes
+        var types = target.ContainingTypes
             .Select(outer => outer.Name + (outer.TypeParameters.IsEmpty ? "" : "`" + outer.TypeParameters.Count))
-            .Append(model.ClassName);
+            .Append(target.ClassName);
         var name = string.Join("+", types);
-        return (model.Namespace is { } ns ? ns.Replace("@", "") + "." + name : name) + ".Gpt.g.cs";
+        return (target.Namespace is { } ns ? ns.Replace("@", "") + "." + name : name) + ".Gpt.g.cs";
     }
 
     /// <summary>The source of one model: nanoGPT's <c>GPT</c> with its hyperparameters as constants.</summary>
@@ -44,39 +44,49 @@ public sealed partial class GptGenerator
         w.Line($"//   B  batch size                T  sequence length, 1 ≤ T ≤ BlockSize ({model.BlockSize})");
         w.Line($"//   C  {$"Embd ({model.Embd})",-26}V  VocabSize ({model.VocabSize})");
         w.Line($"//   nh {$"Heads ({model.Heads})",-26}hs HeadSize ({model.HeadSize})");
+        WriteInPlace(w, model, () =>
+        {
+            WriteModelDocs(w, model);
+            w.Line(GeneratedCode);
+            using (w.Block($"partial class {Escape(name)} : global::TinyGpt.LanguageModel, global::TinyGpt.ICachedLanguageModel"))
+            {
+                WriteConstants(w, model);
+                WritePrecisionConstants(w, model);
+                WriteModules(w, model);
+                WriteForward(w, model);
+                WriteCachedForward(w, model);
+                WriteKvCache(w, model);
+                WriteBFloat16Linear(w, model);
+                WriteInitWeights(w, model);
+                WriteTransformer(w, model);
+                WriteBlock(w, model);
+                WriteAttention(w, model);
+                WriteMlp(w, model);
+            }
+        });
+        return w.ToString();
+    }
+
+    /// <summary>
+    /// Opens the nullable context, the namespace and every containing type (re-declared <c>partial</c>), has
+    /// <paramref name="writeClass"/> write the class inside them, and closes them.
+    /// </summary>
+    private static void WriteInPlace(CodeWriter w, IGeneratedClass target, Action writeClass)
+    {
         w.Line("#nullable enable");
         w.Line();
-        if (model.Namespace is { } ns)
+        if (target.Namespace is { } ns)
         {
             w.Line($"namespace {ns};");
             w.Line();
         }
 
-        var containers = model.ContainingTypes
+        var containers = target.ContainingTypes
             .Select(outer => w.Block($"partial {outer.Keyword} {Escape(outer.Name)}{TypeParameterList(outer)}"))
             .ToList();
-
-        WriteModelDocs(w, model);
-        w.Line(GeneratedCode);
-        using (w.Block($"partial class {Escape(name)} : global::TinyGpt.LanguageModel, global::TinyGpt.ICachedLanguageModel"))
-        {
-            WriteConstants(w, model);
-            WritePrecisionConstants(w, model);
-            WriteModules(w, model);
-            WriteForward(w, model);
-            WriteCachedForward(w, model);
-            WriteKvCache(w, model);
-            WriteBFloat16Linear(w, model);
-            WriteInitWeights(w, model);
-            WriteTransformer(w, model);
-            WriteBlock(w, model);
-            WriteAttention(w, model);
-            WriteMlp(w, model);
-        }
-
+        writeClass();
         for (var i = containers.Count - 1; i >= 0; i--)
             containers[i].Dispose();
-        return w.ToString();
     }
 
     private static string TypeParameterList(ContainingTypeInfo type) =>

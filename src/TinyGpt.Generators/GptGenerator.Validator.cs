@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Numerics;
 using Microsoft.CodeAnalysis;
 
@@ -19,8 +20,9 @@ public sealed partial class GptGenerator
     };
 
     /// <summary>
-    /// Decides whether a declaration is a buildable model. Shared by the generator (which emits only
-    /// what passes) and <see cref="GptAnalyzer"/> (which reports every <paramref name="report"/>ed problem).
+    /// Decides whether a declaration is a buildable model. Shared by the generator (which emits a model
+    /// only for what passes, a fallback for bad values) and <see cref="GptAnalyzer"/> (which reports every
+    /// <paramref name="report"/>ed problem).
     /// </summary>
     /// <returns>The model, or null when there is any problem or the compiler already reports an error.</returns>
     internal static GptModel? Validate(GptDeclaration declaration, Action<Problem>? report = null)
@@ -134,6 +136,24 @@ public sealed partial class GptGenerator
                 Total: (long)parameters.Total),
             FlopsPerToken: (long)flops,
             Precision: (ComputePrecision)declaration.Precision);
+    }
+
+    /// <summary>
+    /// The stand-in for a declaration whose class is sound but whose values are not; null for a valid model,
+    /// for a class of the wrong shape (a stand-in would not compile either) and where the compiler reports the error.
+    /// </summary>
+    internal static GptFallback? Fallback(GptDeclaration declaration)
+    {
+        var problems = new List<Problem>();
+        Validate(declaration, problems.Add);
+        if (problems.Count == 0 || !problems.TrueForAll(p => p.Target is ProblemTarget.Attribute or ProblemTarget.Argument))
+            return null;
+        var errors = problems
+            .OrderBy(p => p.Descriptor.Id, StringComparer.Ordinal)
+            .Select(p => new ReportedError(p.Descriptor.Id, string.Format(CultureInfo.InvariantCulture,
+                p.Descriptor.MessageFormat.ToString(CultureInfo.InvariantCulture), p.MessageArguments.ToArray<object>())));
+        return new GptFallback(declaration.ClassName, declaration.Namespace, declaration.ContainingTypes,
+            new EquatableArray<ReportedError>(errors));
     }
 
     /// <summary>"the nearest valid Embd values are 128 and 132" (or just the one above when none is below).</summary>

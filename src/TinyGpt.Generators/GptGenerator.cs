@@ -9,8 +9,12 @@ namespace TinyGpt.Generators;
 /// The pipeline has three pure stages, each in its own file: the parser reads a declaration into a
 /// value-equatable <see cref="GptDeclaration"/>; the validator (shared with <see cref="GptAnalyzer"/>,
 /// which reports its problems as errors) turns it into a <see cref="GptModel"/> or rejects it; the
-/// emitter writes the source. Rejected declarations produce no source, so the user sees the TGPT error
-/// and nothing else. No stage holds a symbol, syntax node, location or compilation, and none throws.
+/// emitter writes the source. A declaration rejected only for its values (TGPT001–006, TGPT016) gets a
+/// <see cref="GptFallback"/> instead: a <c>TinyGpt.LanguageModel</c> whose constructor, <c>Config</c> and
+/// <c>forward</c> throw with the TGPT message, so code that uses the class compiles and the user sees the
+/// TGPT error and nothing else. A class of the wrong shape (not partial, generic, …) gets no source, since
+/// no generated part of it could compile. No stage holds a symbol, syntax node, location or compilation,
+/// and none throws.
 /// </remarks>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class GptGenerator : IIncrementalGenerator
@@ -25,15 +29,25 @@ public sealed partial class GptGenerator : IIncrementalGenerator
                 transform: static (target, cancellationToken) => ParseTarget(target, cancellationToken))
             .WithTrackingName(TrackingNames.Declarations);
 
-        var models = declarations
+        var parsed = declarations
             .Where(static declaration => declaration is not null)
-            .WithTrackingName(TrackingNames.ParsedDeclarations)
+            .WithTrackingName(TrackingNames.ParsedDeclarations);
+
+        var models = parsed
             .Select(static (declaration, _) => Validate(declaration!))
             .WithTrackingName(TrackingNames.Models)
             .Where(static model => model is not null)
             .WithTrackingName(TrackingNames.ValidModels);
 
+        var fallbacks = parsed
+            .Select(static (declaration, _) => Fallback(declaration!))
+            .WithTrackingName(TrackingNames.Fallbacks)
+            .Where(static fallback => fallback is not null)
+            .WithTrackingName(TrackingNames.NeededFallbacks);
+
         context.RegisterSourceOutput(models, static (output, model) =>
             output.AddSource(HintName(model!), Emit(model!)));
+        context.RegisterSourceOutput(fallbacks, static (output, fallback) =>
+            output.AddSource(HintName(fallback!), EmitFallback(fallback!)));
     }
 }

@@ -63,6 +63,19 @@ internal sealed record ContainingTypeInfo(
     EquatableArray<string> TypeParameters,
     bool IsPartial);
 
+/// <summary>Where a generated class goes: the user's <c>[Gpt]</c> class, in its namespace and containing types.</summary>
+internal interface IGeneratedClass
+{
+    /// <summary>The class name as written, without <c>@</c>.</summary>
+    string ClassName { get; }
+
+    /// <summary>Dotted namespace with keywords escaped, or null for the global namespace.</summary>
+    string? Namespace { get; }
+
+    /// <summary>Enclosing types, outermost first.</summary>
+    EquatableArray<ContainingTypeInfo> ContainingTypes { get; }
+}
+
 /// <summary>A valid model, ready to emit: the hyperparameters and what follows from them.</summary>
 internal sealed record GptModel(
     string ClassName,
@@ -78,11 +91,25 @@ internal sealed record GptModel(
     bool TieWeights,
     ParameterBreakdown Parameters,
     long FlopsPerToken,
-    ComputePrecision Precision = ComputePrecision.Float32)
+    ComputePrecision Precision = ComputePrecision.Float32) : IGeneratedClass
 {
     /// <summary>Width of one head, <c>Embd / Heads</c>.</summary>
     public int HeadSize => Embd / Heads;
 }
+
+/// <summary>
+/// A stand-in for a <c>[Gpt]</c> class whose shape is sound but whose hyperparameters are not: it
+/// derives from <c>TinyGpt.LanguageModel</c> and throws, so code that uses the class still compiles.
+/// </summary>
+/// <param name="Errors">The declaration's TGPT errors, in the analyzer's order and words.</param>
+internal sealed record GptFallback(
+    string ClassName,
+    string? Namespace,
+    EquatableArray<ContainingTypeInfo> ContainingTypes,
+    EquatableArray<ReportedError> Errors) : IGeneratedClass;
+
+/// <summary>One TGPT error as the analyzer reports it: <c>TGPT004</c> and its formatted message.</summary>
+internal sealed record ReportedError(string Id, string Message);
 
 /// <summary>Parameter counts per part of the model (a tied LM head counts 0: it is the token embedding).</summary>
 internal sealed record ParameterBreakdown(
@@ -93,7 +120,11 @@ internal sealed record ParameterBreakdown(
     long LmHead,
     long Total);
 
-/// <summary>Where a validation problem points: the analyzer turns this into a source location.</summary>
+/// <summary>
+/// Where a validation problem points: the analyzer turns this into a source location. Problems on the
+/// attribute or an argument are bad values, which a fallback can stand in for; the others are the shape
+/// of the class, where no generated part would compile.
+/// </summary>
 internal enum ProblemTarget
 {
     /// <summary>The whole attribute, e.g. <c>Gpt(Layers = 4)</c> for a missing argument.</summary>

@@ -17,4 +17,10 @@ internal static class TrackingNames
 
     /// <summary>The models the emitter writes (invalid declarations dropped).</summary>
     public const string ValidModels = nameof(ValidModels);
+
+    /// <summary>Each declaration checked for a fallback: a <see cref="GptFallback"/> when only its values are invalid, else null.</summary>
+    public const string Fallbacks = nameof(Fallbacks);
+
+    /// <summary>The fallbacks the emitter writes (valid models and shape errors dropped).</summary>
+    public const string NeededFallbacks = nameof(NeededFallbacks);
 }

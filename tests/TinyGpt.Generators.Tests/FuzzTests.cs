@@ -28,21 +28,24 @@ public class FuzzTests
     public async Task Random_declarations_never_crash_or_cascade(int seed)
     {
         var random = new Random(seed);
-        int models = 0, rejections = 0;
+        int models = 0, fallbacks = 0, rejections = 0;
         for (var i = 0; i < 40; i++)
         {
-            var (generated, rejected) = await AssertSound(RandomSources(random, $"M{seed}_{i}_"));
+            var (generated, stoodIn, rejected) = await AssertSound(RandomSources(random, $"M{seed}_{i}_"));
             models += generated;
+            fallbacks += stoodIn;
             rejections += rejected;
         }
 
-        // The mix must exercise both sides: models that compile and declarations that are rejected.
+        // The mix must exercise every side: models that compile, declarations that are rejected, and
+        // among those the ones with invalid values only, whose fallbacks must compile too.
         Assert.InRange(models, 15, int.MaxValue);
+        Assert.InRange(fallbacks, 1, int.MaxValue);
         Assert.InRange(rejections, 15, int.MaxValue);
     }
 
-    /// <returns>How many models were generated and how many TGPT errors were reported.</returns>
-    private static async Task<(int Generated, int Rejected)> AssertSound(string[] sources)
+    /// <returns>How many models and fallbacks were generated and how many TGPT errors were reported.</returns>
+    private static async Task<(int Models, int Fallbacks, int Rejected)> AssertSound(string[] sources)
     {
         var context = "sources:\n" + string.Join("\n----\n", sources);
         var run = GeneratorHarness.Run(sources);
@@ -70,7 +73,9 @@ public class FuzzTests
             if (diagnostic.Severity == DiagnosticSeverity.Error && !baseline.Contains(Key(diagnostic)))
                 Assert.Fail($"the generator caused {diagnostic}\n{context}");
         }
-        return (generatedTrees.Count, diagnostics.Count(d => d.Id.StartsWith("TGPT", StringComparison.Ordinal)));
+        int Emitted(string step) => result.TrackedSteps.TryGetValue(step, out var steps) ? steps.Sum(s => s.Outputs.Length) : 0;
+        return (Emitted(TrackingNames.ValidModels), Emitted(TrackingNames.NeededFallbacks),
+            diagnostics.Count(d => d.Id.StartsWith("TGPT", StringComparison.Ordinal)));
     }
 
     private static string GeneratedText(GeneratorRunResult result, Diagnostic diagnostic) =>

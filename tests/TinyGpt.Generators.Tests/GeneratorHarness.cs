@@ -76,4 +76,10 @@ internal sealed record GeneratorRun(
         var diagnostics = await analyzers.GetAllDiagnosticsAsync();
         return [.. GeneratorDiagnostics, .. diagnostics];
     }
+
+    /// <summary>All diagnostics but hidden ones and the test sources' own missing XML docs (CS1591).</summary>
+    public async Task<Diagnostic[]> VisibleDiagnosticsAsync() =>
+        [.. (await AllDiagnosticsAsync()).Where(d =>
+            d.Severity != DiagnosticSeverity.Hidden
+            && !(d.Id == "CS1591" && Input.SyntaxTrees.Contains(d.Location.SourceTree)))];
 }

@@ -65,6 +65,15 @@ public class SnapshotTests
         public partial class ShakespeareBf16Gpt;
         """);
 
+    [Fact]
+    public void Fallback() => Verify("""
+        namespace Demo;
+
+        // Embd 128 is not divisible by Heads 3 (TGPT004): a stand-in that throws, so code using BabyGpt compiles
+        [TinyGpt.Gpt(Layers = 4, Heads = 3, Embd = 128, BlockSize = 64)]
+        public partial class BabyGpt;
+        """);
+
     private static void Verify(string source) =>
         Approvals.Verify(new ApprovalTextWriter(GeneratorHarness.GeneratedSource(source), "cs"));
 }
