@@ -33,9 +33,7 @@ public sealed class InteropCommandTests
     public void Import_into_another_architecture_lists_the_differing_tensors()
     {
         using var temp = new TempDir();
-        var train = CliRun.InProcess("train", "--model", "baby", "--steps", "1", "--batch-size", "1", "--eval-iters", "1", "--out", temp.File("run"));
-        Assert.True(train.ExitCode == 0, train.ToString());
-        Assert.Equal(0, CliRun.InProcess("export", "-c", temp.File("run"), "-o", temp.File("baby.safetensors")).ExitCode);
+        TrainAndExport(temp, steps: 1);
 
         var result = CliRun.InProcess("import", "--weights", temp.File("baby.safetensors"), "--model", "shakespeare", "--out", temp.File("x"));
 
@@ -51,9 +49,7 @@ public sealed class InteropCommandTests
     public void Import_over_a_trained_run_is_refused_unless_overwriting()
     {
         using var temp = new TempDir();
-        var train = CliRun.InProcess("train", "--model", "baby", "--steps", "2", "--batch-size", "1", "--eval-iters", "1", "--out", temp.File("run"));
-        Assert.True(train.ExitCode == 0, train.ToString());
-        Assert.Equal(0, CliRun.InProcess("export", "-c", temp.File("run"), "-o", temp.File("baby.safetensors")).ExitCode);
+        TrainAndExport(temp, steps: 2);
         string[] import = ["import", "--weights", temp.File("baby.safetensors"), "--model", "baby", "--out", temp.File("run")];
 
         var refused = CliRun.InProcess(import);
@@ -65,6 +61,14 @@ public sealed class InteropCommandTests
         Assert.True(replaced.ExitCode == 0, replaced.ToString());
         Assert.False(Checkpoint.Open(temp.File("run")).HasOptimizerState);  // the imported weights
         Assert.False(File.Exists(temp.File("run/log.csv")));                // the old run's log went with it
+    }
+
+    /// <summary>A baby run trained for a few steps in <c>run</c>, exported to <c>baby.safetensors</c>.</summary>
+    private static void TrainAndExport(TempDir temp, int steps)
+    {
+        var train = CliRun.InProcess("train", "--model", "baby", "--steps", steps.ToString(), "--batch-size", "1", "--eval-iters", "1", "--out", temp.File("run"));
+        Assert.True(train.ExitCode == 0, train.ToString());
+        Assert.Equal(0, CliRun.InProcess("export", "-c", temp.File("run"), "-o", temp.File("baby.safetensors")).ExitCode);
     }
 
     [Fact]
