@@ -167,8 +167,10 @@ public sealed partial class GptGenerator
 
         w.Summary(
             "Builds the model and initializes it as nanoGPT does (see <c>InitWeights</c>).");
+        w.Line("/// <exception cref=\"global::TinyGpt.TinyGptException\">The weights alone would not fit in the memory available; nothing is allocated then.</exception>");
         using (w.Block($"public {Escape(m.ClassName)}() : base(\"{m.ClassName}\")"))
         {
+            w.Line($"global::TinyGpt.MemoryGuard.EnsureWeightsFit(ParameterCount, \"{m.ClassName}\");", "before any weight exists");
             w.Line("transformer = new Transformer();");
             w.Line($"lm_head = {Nn}.Linear(Embd, VocabSize, hasBias: false);");
             if (m.TieWeights)

@@ -61,6 +61,20 @@ public static class MemoryGuard
                 "Use a smaller model (fewer layers, a narrower Embd, a shorter BlockSize) or a smaller --batch-size.");
     }
 
+    /// <summary>
+    /// Throws a <see cref="TinyGptException"/> when a model's float32 weights alone exceed the memory
+    /// available now. Every generated constructor calls it before allocating anything: libtorch would
+    /// reserve such weights tensor by tensor, and initializing them would drive the machine out of memory.
+    /// </summary>
+    public static void EnsureWeightsFit(long parameters, string modelName)
+    {
+        var bytes = parameters > long.MaxValue / sizeof(float) ? long.MaxValue : parameters * sizeof(float);
+        if (AvailableBytes() is { } free && bytes > free)
+            throw new TinyGptException(
+                $"{modelName} needs {Format(bytes)} for its {parameters:N0} weights alone, but only {Format(free)} of memory is available. " +
+                "Declare a smaller model: fewer Layers, a narrower Embd, a shorter BlockSize or a smaller VocabSize.");
+    }
+
     /// <summary>Memory the system can still hand out (Linux MemAvailable), or null when unknown.</summary>
     public static long? AvailableBytes()
     {

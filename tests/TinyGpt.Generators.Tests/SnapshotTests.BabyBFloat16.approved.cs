@@ -92,8 +92,10 @@ partial class BabyBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICach
     public readonly global::TorchSharp.Modules.Linear lm_head;
 
     /// <summary>Builds the model and initializes it as nanoGPT does (see <c>InitWeights</c>).</summary>
+    /// <exception cref="global::TinyGpt.TinyGptException">The weights alone would not fit in the memory available; nothing is allocated then.</exception>
     public BabyBf16Gpt() : base("BabyBf16Gpt")
     {
+        global::TinyGpt.MemoryGuard.EnsureWeightsFit(ParameterCount, "BabyBf16Gpt"); // before any weight exists
         transformer = new Transformer();
         lm_head = global::TorchSharp.torch.nn.Linear(Embd, VocabSize, hasBias: false);
         transformer.wte.weight = lm_head.weight;                        // weight tying: one [V, C] matrix

@@ -89,8 +89,10 @@ partial class BiasedUntiedGpt : global::TinyGpt.LanguageModel, global::TinyGpt.I
     public readonly global::TorchSharp.Modules.Linear lm_head;
 
     /// <summary>Builds the model and initializes it as nanoGPT does (see <c>InitWeights</c>).</summary>
+    /// <exception cref="global::TinyGpt.TinyGptException">The weights alone would not fit in the memory available; nothing is allocated then.</exception>
     public BiasedUntiedGpt() : base("BiasedUntiedGpt")
     {
+        global::TinyGpt.MemoryGuard.EnsureWeightsFit(ParameterCount, "BiasedUntiedGpt"); // before any weight exists
         transformer = new Transformer();
         lm_head = global::TorchSharp.torch.nn.Linear(Embd, VocabSize, hasBias: false);
         RegisterComponents();

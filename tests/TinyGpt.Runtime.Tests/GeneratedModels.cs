@@ -22,3 +22,7 @@ public partial class NearlyNoDropoutGpt;
 
 [Gpt(Layers = 2, Heads = 2, Embd = 32, BlockSize = 16, VocabSize = 13, Dropout = 1e-9, Precision = Precision.BFloat16)]
 public partial class NearlyNoDropoutBf16Gpt;
+
+/// <summary>About 5.2 trillion parameters (18.8 TiB of float32 weights): its constructor must refuse before allocating.</summary>
+[Gpt(Layers = 100, Heads = 64, Embd = 65536, BlockSize = 8)]
+public partial class EnormousGpt;

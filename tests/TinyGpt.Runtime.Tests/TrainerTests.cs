@@ -184,6 +184,15 @@ public class TrainerTests
         Assert.Contains("parameters", e.Message);
         Assert.Contains("AdamW state", e.Message);
     }
+
+    [Fact]
+    public void A_generated_model_whose_weights_cannot_fit_is_refused_before_allocating()
+    {
+        var e = Assert.Throws<TinyGptException>(() => new EnormousGpt());
+        Assert.StartsWith($"EnormousGpt needs 18.8 TiB for its {EnormousGpt.ParameterCount:N0} weights alone, but only ", e.Message);
+        Assert.Contains("Declare a smaller model", e.Message);
+        MemoryGuard.EnsureWeightsFit(BabyGpt.ParameterCount, nameof(BabyGpt));   // a real model passes
+    }
 }
 
 /// <summary>Reports synchronously on the training thread (Progress&lt;T&gt; posts asynchronously).</summary>
