@@ -14,13 +14,13 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     interrupt.Cancel();
 };
-using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+using var onTerminate = OnSigterm(() =>
 {
     if (interrupt.IsCancellationRequested)
-        return;
-    context.Cancel = true;
+        return false;
     terminated = true;
     interrupt.Cancel();
+    return true;
 });
 
 var errors = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
@@ -28,3 +28,17 @@ if (Console.IsErrorRedirected)
     errors.Profile.Width = 4096;   // an error stays one line in logs: no wrapping at 80 columns
 var code = TinyGptCli.Run(args, AnsiConsole.Console, errors, interrupt.Token);
 return code == ExitCodes.Interrupted && terminated ? ExitCodes.Terminated : code;
+
+// SIGTERM where the platform has it (Windows maps it to a shutdown event); the handler says whether
+// it took the signal, else the default (ending the process) goes ahead.
+static PosixSignalRegistration? OnSigterm(Func<bool> stop)
+{
+    try
+    {
+        return PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => context.Cancel = stop());
+    }
+    catch (PlatformNotSupportedException)
+    {
+        return null;
+    }
+}
