@@ -139,13 +139,22 @@ public sealed partial class GptGenerator
     }
 
     /// <summary>
-    /// The stand-in for a declaration whose class is sound but whose values are not; null for a valid model,
-    /// for a class of the wrong shape (a stand-in would not compile either) and where the compiler reports the error.
+    /// Validates a declaration once and says what the generator writes for it: the model when it is
+    /// valid, else the stand-in for bad values (see <see cref="FallbackFor"/>), else nothing.
     /// </summary>
-    internal static GptFallback? Fallback(GptDeclaration declaration)
+    internal static GeneratedOutput Plan(GptDeclaration declaration)
     {
         var problems = new List<Problem>();
-        Validate(declaration, problems.Add);
+        var model = Validate(declaration, problems.Add);
+        return new GeneratedOutput(model, model is null ? FallbackFor(declaration, problems) : null);
+    }
+
+    /// <summary>
+    /// The stand-in for a declaration whose class is sound but whose values are not; null for a class of
+    /// the wrong shape (a stand-in would not compile either) and where the compiler reports the error (no problems).
+    /// </summary>
+    private static GptFallback? FallbackFor(GptDeclaration declaration, List<Problem> problems)
+    {
         if (problems.Count == 0 || !problems.TrueForAll(p => p.Target is ProblemTarget.Attribute or ProblemTarget.Argument))
             return null;
         var errors = problems

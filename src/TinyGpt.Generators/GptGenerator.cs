@@ -33,14 +33,18 @@ public sealed partial class GptGenerator : IIncrementalGenerator
             .Where(static declaration => declaration is not null)
             .WithTrackingName(TrackingNames.ParsedDeclarations);
 
-        var models = parsed
-            .Select(static (declaration, _) => Validate(declaration!))
+        var outputs = parsed
+            .Select(static (declaration, _) => Plan(declaration!))
+            .WithTrackingName(TrackingNames.Outputs);
+
+        var models = outputs
+            .Select(static (output, _) => output.Model)
             .WithTrackingName(TrackingNames.Models)
             .Where(static model => model is not null)
             .WithTrackingName(TrackingNames.ValidModels);
 
-        var fallbacks = parsed
-            .Select(static (declaration, _) => Fallback(declaration!))
+        var fallbacks = outputs
+            .Select(static (output, _) => output.Fallback)
             .WithTrackingName(TrackingNames.Fallbacks)
             .Where(static fallback => fallback is not null)
             .WithTrackingName(TrackingNames.NeededFallbacks);

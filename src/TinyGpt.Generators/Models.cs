@@ -108,6 +108,9 @@ internal sealed record GptFallback(
     EquatableArray<ContainingTypeInfo> ContainingTypes,
     EquatableArray<ReportedError> Errors) : IGeneratedClass;
 
+/// <summary>What the generator writes for one declaration: the model, or else the fallback, or neither (a class of the wrong shape).</summary>
+internal sealed record GeneratedOutput(GptModel? Model, GptFallback? Fallback);
+
 /// <summary>One TGPT error as the analyzer reports it: <c>TGPT004</c> and its formatted message.</summary>
 internal sealed record ReportedError(string Id, string Message);
 

@@ -12,13 +12,16 @@ internal static class TrackingNames
     /// <summary>The declarations that were parsed (nulls dropped).</summary>
     public const string ParsedDeclarations = nameof(ParsedDeclarations);
 
-    /// <summary>Each declaration validated: a <see cref="GptModel"/>, or null when it has a TGPT error.</summary>
+    /// <summary>Each declaration validated once: a <see cref="GeneratedOutput"/> saying what to write for it.</summary>
+    public const string Outputs = nameof(Outputs);
+
+    /// <summary>Each declaration's model: a <see cref="GptModel"/>, or null when it has a TGPT error.</summary>
     public const string Models = nameof(Models);
 
     /// <summary>The models the emitter writes (invalid declarations dropped).</summary>
     public const string ValidModels = nameof(ValidModels);
 
-    /// <summary>Each declaration checked for a fallback: a <see cref="GptFallback"/> when only its values are invalid, else null.</summary>
+    /// <summary>Each declaration's fallback: a <see cref="GptFallback"/> when only its values are invalid, else null.</summary>
     public const string Fallbacks = nameof(Fallbacks);
 
     /// <summary>The fallbacks the emitter writes (valid models and shape errors dropped).</summary>
