@@ -69,9 +69,6 @@ public sealed class Checkpoint
     /// <summary>True when <paramref name="runDirectory"/> has a latest checkpoint to resume from.</summary>
     public static bool Exists(string runDirectory) => File.Exists(Path.Combine(runDirectory, LatestPointer));
 
-    /// <summary>What a refused fresh training run can do instead (see <see cref="EnsureHoldsNoRun"/>).</summary>
-    public const string TrainingAlternatives = "Continue it with --resume, train into another --out, or replace it with --overwrite.";
-
     /// <summary>
     /// Refuses to write a new run where an earlier one is: a fresh start deletes the directory's
     /// checkpoints, and repeating a command should not throw away hours of training unasked. The

@@ -50,8 +50,7 @@ public sealed class Trainer
         Corpus.Tokenizer.EnsureFits(config, name);
         Corpus.Split.EnsureFits(config.BlockSize);
         MemoryGuard.EnsureFits(MemoryGuard.Estimate(config, Options.BatchSize, DistinctParameters(Model).Sum(p => p.numel())), name);
-        if (!Options.Resume && !Options.Overwrite)
-            Checkpoint.EnsureHoldsNoRun(RunDirectory, Checkpoint.TrainingAlternatives);
+        EnsureCanStartIn(RunDirectory, Options);
         PrepareRunDirectory();
         GlibcMalloc.Tune();
 
@@ -171,6 +170,16 @@ public sealed class Trainer
         }
         return new TrainingResult(RunDirectory, finalStep, Options.Steps, interrupted, lastTrain, lastVal, bestVal,
             log.Records, stepLosses, TimeSpan.FromSeconds(priorSeconds) + session.Elapsed, latest, plot);
+    }
+
+    /// <summary>
+    /// Refuses to start afresh in <paramref name="runDirectory"/> while it holds a run, unless
+    /// <paramref name="options"/> resume it or overwrite it (see <see cref="Checkpoint.EnsureHoldsNoRun"/>).
+    /// </summary>
+    public static void EnsureCanStartIn(string runDirectory, TrainingOptions options)
+    {
+        if (!options.Resume && !options.Overwrite)
+            Checkpoint.EnsureHoldsNoRun(runDirectory, "Continue it with --resume, train into another --out, or replace it with --overwrite.");
     }
 
     /// <summary>

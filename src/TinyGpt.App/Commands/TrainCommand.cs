@@ -23,8 +23,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
     {
         var (entry, outDirectory, previous) = ChooseRun(settings);
         var options = Options(settings, entry, previous);
-        if (!options.Resume && !options.Overwrite)   // refused before the corpus is read and the model built
-            Checkpoint.EnsureHoldsNoRun(outDirectory, Checkpoint.TrainingAlternatives);
+        Trainer.EnsureCanStartIn(outDirectory, options);   // refused before the corpus is read and the model built
         TorchDevice.Resolve(options.Device);           // no CUDA: say so before reading the corpus
         TorchDevice.SetThreads(settings.Threads);
         var corpus = Corpus.Load(settings.Data);
