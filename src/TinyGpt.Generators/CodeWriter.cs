@@ -41,14 +41,17 @@ internal sealed class CodeWriter
         Doc("remarks", remarks);
     }
 
-    private void Doc(string tag, string[] lines)
+    /// <summary>A <c>/// &lt;param&gt;</c> comment on the parameter <paramref name="name"/>.</summary>
+    public void Param(string name, params string[] lines) => Doc("param", lines, $" name=\"{name}\"");
+
+    private void Doc(string tag, string[] lines, string attributes = "")
     {
         if (lines.Length == 1)
         {
-            Line($"/// <{tag}>{lines[0]}</{tag}>");
+            Line($"/// <{tag}{attributes}>{lines[0]}</{tag}>");
             return;
         }
-        Line($"/// <{tag}>");
+        Line($"/// <{tag}{attributes}>");
         foreach (var line in lines)
             Line("/// " + line);
         Line($"/// </{tag}>");

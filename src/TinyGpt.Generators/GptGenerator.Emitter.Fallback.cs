@@ -36,7 +36,7 @@ public sealed partial class GptGenerator
             {
                 w.Summary($"Throws: there is no model to build until the attribute is fixed ({ids}).");
                 w.Line(Throws);
-                w.Line($"public {Escape(name)}() : base(\"{name}\") => {thrown};");
+                w.Line($"public {Escape(name)}(long? seed = null) : base(\"{name}\", seed: 0) => {thrown};");
                 w.Line();
                 w.Summary($"Throws: there are no hyperparameters until the attribute is fixed ({ids}).");
                 w.Line(Throws);

@@ -14,6 +14,10 @@ public sealed partial class GptGenerator
     private const string Layers = "global::TorchSharp.Modules";
     private const string Shapes = "global::TinyGpt.Shapes";
     private const string FastDropout = "global::TinyGpt.FastDropout";
+    private const string Generator = "global::TorchSharp.torch.Generator";
+
+    // The parameter that hands the model's RandomGenerator down to the submodules with dropout layers.
+    private static readonly string RandomParameter = $"{Generator} random";
 
     private static readonly string GeneratedCode =
         $"[global::System.CodeDom.Compiler.GeneratedCode(\"TinyGpt.Generators\", \"{typeof(GptGenerator).Assembly.GetName().Version}\")]";
@@ -167,11 +171,15 @@ public sealed partial class GptGenerator
 
         w.Summary(
             "Builds the model and initializes it as nanoGPT does (see <c>InitWeights</c>).");
+        w.Param("seed",
+            "Seeds <c>RandomGenerator</c>, which draws the initial weights and, while training, the dropout masks.",
+            $"Null draws it from torch's default generator, so <c>torch.manual_seed(s)</c> before <c>new {m.ClassName}()</c>",
+            "repeats the same weights, as in nanoGPT.");
         w.Line("/// <exception cref=\"global::TinyGpt.TinyGptException\">The weights alone would not fit in the memory available; nothing is allocated then.</exception>");
-        using (w.Block($"public {Escape(m.ClassName)}() : base(\"{m.ClassName}\")"))
+        using (w.Block($"public {Escape(m.ClassName)}(long? seed = null) : base(\"{m.ClassName}\", seed)"))
         {
             w.Line($"global::TinyGpt.MemoryGuard.EnsureWeightsFit(ParameterCount, \"{m.ClassName}\");", "before any weight exists");
-            w.Line("transformer = new Transformer();");
+            w.Line("transformer = new Transformer(RandomGenerator);");
             w.Line($"lm_head = {Nn}.Linear(Embd, VocabSize, hasBias: false);");
             if (m.TieWeights)
                 w.Line("transformer.wte.weight = lm_head.weight;", "weight tying: one [V, C] matrix");
@@ -226,14 +234,16 @@ public sealed partial class GptGenerator
         w.Summary(
             "nanoGPT's initialization (<c>_init_weights</c> and the <c>c_proj</c> loop of <c>GPT.__init__</c>): every Linear",
             "and Embedding weight ~ N(0, InitStd²), every Linear bias 0, and each residual projection <c>c_proj.weight</c>",
-            "~ N(0, ResidualInitStd²), as GPT-2 scales them. LayerNorms keep TorchSharp's weight 1 and bias 0.");
+            "~ N(0, ResidualInitStd²), as GPT-2 scales them. LayerNorms keep TorchSharp's weight 1 and bias 0. The random",
+            "weights all come from <c>RandomGenerator</c> (this overwrites the layers' own defaults), so nothing else running",
+            "in the process can change them.");
         using (w.Block("private void InitWeights()"))
         {
             w.Line("using var noGrad = global::TorchSharp.torch.no_grad();");
             if (m.TieWeights)
                 w.Line("// transformer.wte.weight is also lm_head.weight (tied): one initialization serves both.");
-            w.Line($"{Init}.normal_(transformer.wte.weight, 0.0, InitStd);");
-            w.Line($"{Init}.normal_(transformer.wpe.weight, 0.0, InitStd);");
+            w.Line(Normal("transformer.wte.weight", "InitStd"));
+            w.Line(Normal("transformer.wpe.weight", "InitStd"));
             using (w.Block("foreach (var block in transformer.h)"))
             {
                 InitLinear(w, m, "block.attn.c_attn", "InitStd");
@@ -242,14 +252,21 @@ public sealed partial class GptGenerator
                 InitLinear(w, m, "block.mlp.c_proj", "ResidualInitStd");
             }
             if (!m.TieWeights)
-                w.Line($"{Init}.normal_(lm_head.weight, 0.0, InitStd);");
+                w.Line(Normal("lm_head.weight", "InitStd"));
         }
         w.Line();
     }
 
+    // Tensor.normal_, not nn.init.normal_: TorchSharp 0.107's init.normal_ ignores the generator it is given
+    // and draws from torch's default one (RandomGeneratorTests would catch a return to it).
+    private static string Normal(string weight, string std) => $"{weight}!.normal_(0.0, {std}, RandomGenerator);";
+
+    private static void WriteRandomParameter(CodeWriter w) =>
+        w.Param("random", "The model's <c>RandomGenerator</c>: the dropout layers draw their masks from it.");
+
     private static void InitLinear(CodeWriter w, GptModel m, string linear, string std)
     {
-        w.Line($"{Init}.normal_({linear}.weight, 0.0, {std});");
+        w.Line(Normal($"{linear}.weight", std));
         if (m.Bias)
             w.Line($"{Init}.zeros_({linear}.bias);");
     }
@@ -278,14 +295,15 @@ public sealed partial class GptGenerator
             w.Line($"public readonly {Layers}.LayerNorm ln_f;");
             w.Line();
             w.Summary($"Creates the submodules; <c>{m.ClassName}</c>'s constructor initializes their weights.");
-            using (w.Block("public Transformer() : base(nameof(Transformer))"))
+            WriteRandomParameter(w);
+            using (w.Block($"public Transformer({RandomParameter}) : base(nameof(Transformer))"))
             {
                 w.Line($"wte = {Nn}.Embedding(VocabSize, Embd);");
                 w.Line($"wpe = {Nn}.Embedding(BlockSize, Embd);");
-                w.Line($"drop = new {FastDropout}(Dropout);");
+                w.Line($"drop = new {FastDropout}(Dropout, random);");
                 w.Line("var blocks = new Block[Layers];");
                 w.Line("for (var i = 0; i < Layers; i++)");
-                w.Line("    blocks[i] = new Block();");
+                w.Line("    blocks[i] = new Block(random);");
                 w.Line($"h = new {Layers}.ModuleList<Block>(blocks);");
                 w.Line($"ln_f = {LayerNorm};");
                 w.Line("RegisterComponents();");
@@ -329,12 +347,13 @@ public sealed partial class GptGenerator
             w.Line("public readonly Mlp mlp;");
             w.Line();
             w.Summary("Creates the block's submodules.");
-            using (w.Block("public Block() : base(nameof(Block))"))
+            WriteRandomParameter(w);
+            using (w.Block($"public Block({RandomParameter}) : base(nameof(Block))"))
             {
                 w.Line($"ln_1 = {LayerNorm};");
-                w.Line("attn = new CausalSelfAttention();");
+                w.Line("attn = new CausalSelfAttention(random);");
                 w.Line($"ln_2 = {LayerNorm};");
-                w.Line("mlp = new Mlp();");
+                w.Line("mlp = new Mlp(random);");
                 w.Line("RegisterComponents();");
             }
             w.Line();
@@ -378,13 +397,14 @@ public sealed partial class GptGenerator
             w.Line($"public readonly {FastDropout} resid_dropout;");
             w.Line();
             w.Summary("Creates the projections.");
-            using (w.Block("public CausalSelfAttention() : base(nameof(CausalSelfAttention))"))
+            WriteRandomParameter(w);
+            using (w.Block($"public CausalSelfAttention({RandomParameter}) : base(nameof(CausalSelfAttention))"))
             {
                 w.Line($"c_attn = {Nn}.Linear(Embd, 3 * Embd, hasBias: Bias);");
                 w.Line($"c_proj = {Nn}.Linear(Embd, Embd, hasBias: Bias);");
                 if (m.Dropout > 0)
-                    w.Line($"attn_dropout = new {FastDropout}(Dropout);");
-                w.Line($"resid_dropout = new {FastDropout}(Dropout);");
+                    w.Line($"attn_dropout = new {FastDropout}(Dropout, random);");
+                w.Line($"resid_dropout = new {FastDropout}(Dropout, random);");
                 w.Line("RegisterComponents();");
             }
             w.Line();
@@ -484,12 +504,13 @@ public sealed partial class GptGenerator
             w.Line($"public readonly {FastDropout} dropout;");
             w.Line();
             w.Summary("Creates the layers.");
-            using (w.Block("public Mlp() : base(nameof(Mlp))"))
+            WriteRandomParameter(w);
+            using (w.Block($"public Mlp({RandomParameter}) : base(nameof(Mlp))"))
             {
                 w.Line($"c_fc = {Nn}.Linear(Embd, 4 * Embd, hasBias: Bias);");
                 w.Line($"gelu = {Nn}.GELU({Layers}.GELU.Approximate.none);");
                 w.Line($"c_proj = {Nn}.Linear(4 * Embd, Embd, hasBias: Bias);");
-                w.Line($"dropout = new {FastDropout}(Dropout);");
+                w.Line($"dropout = new {FastDropout}(Dropout, random);");
                 w.Line("RegisterComponents();");
             }
             w.Line();

@@ -12,14 +12,20 @@ public sealed class BigramLanguageModel : LanguageModel
 {
     private readonly Embedding token_embedding_table;
 
-    /// <summary>A bigram table over <paramref name="vocabSize"/> tokens; <paramref name="blockSize"/> is only the training window.</summary>
-    public BigramLanguageModel(int vocabSize = 65, int blockSize = 8) : base(nameof(BigramLanguageModel))
+    /// <summary>
+    /// A bigram table over <paramref name="vocabSize"/> tokens, ~ N(0, 1) as <c>nn.Embedding</c> initializes it;
+    /// <paramref name="blockSize"/> is only the training window. <paramref name="seed"/> seeds
+    /// <see cref="LanguageModel.RandomGenerator"/> (null: drawn from torch's default generator).
+    /// </summary>
+    public BigramLanguageModel(int vocabSize = 65, int blockSize = 8, long? seed = null) : base(nameof(BigramLanguageModel), seed)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(vocabSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
         Config = ConfigFor(vocabSize, blockSize);
         token_embedding_table = nn.Embedding(vocabSize, vocabSize);     // [V, V]
         RegisterComponents();
+        using (no_grad())
+            token_embedding_table.weight!.normal_(0.0, 1.0, RandomGenerator);   // nn.init.normal_ would ignore the generator
     }
 
     /// <inheritdoc />

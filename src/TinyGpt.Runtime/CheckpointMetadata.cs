@@ -37,7 +37,10 @@ public sealed record CheckpointMetadata
     /// <summary>State of the training batch sampler's generator.</summary>
     public ulong[]? SamplerState { get; init; }
 
-    /// <summary>libtorch's CPU generator state (dropout), base64.</summary>
+    /// <summary>The state of the model's <see cref="LanguageModel.RandomGenerator"/> (the dropout masks of generated models), base64.</summary>
+    public string? ModelRngState { get; init; }
+
+    /// <summary>The state of torch's default CPU generator (dropout of hand-written models using <c>nn.Dropout</c>), base64.</summary>
     public string? TorchRngState { get; init; }
 
     /// <summary>Name and shape of every tensor in the weights file.</summary>

@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace TinyGpt;
 
 /// <summary>
@@ -28,6 +30,13 @@ public sealed class DeterministicRandom
                 throw new ArgumentException("A xoshiro256** state is four numbers, not all zero.", nameof(value));
             (_s0, _s1, _s2, _s3) = (value[0], value[1], value[2], value[3]);
         }
+    }
+
+    /// <summary>A non-negative seed drawn from a libtorch generator (torch's default one when null), advancing it by one draw.</summary>
+    public static long SeedFrom(Generator? generator = null)
+    {
+        using var seed = randint(long.MaxValue, [1], dtype: ScalarType.Int64, generator: generator);
+        return seed.item<long>();
     }
 
     /// <summary>A generator continuing from a saved <see cref="State"/>.</summary>

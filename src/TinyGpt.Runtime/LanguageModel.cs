@@ -10,8 +10,22 @@ namespace TinyGpt;
 /// </summary>
 public abstract class LanguageModel : nn.Module<Tensor, Tensor>
 {
-    /// <summary>Creates the module; <paramref name="name"/> is the model's name (its class name).</summary>
-    protected LanguageModel(string name) : base(name) { }
+    /// <summary>
+    /// Creates the module; <paramref name="name"/> is the model's name (its class name). <paramref name="seed"/>
+    /// seeds <see cref="RandomGenerator"/>; without one it is drawn from torch's default generator, so
+    /// <c>torch.manual_seed(s)</c> before construction repeats the same weights, as in nanoGPT.
+    /// </summary>
+    protected LanguageModel(string name, long? seed = null) : base(name)
+    {
+        RandomGenerator = new Generator(unchecked((ulong)(seed ?? DeterministicRandom.SeedFrom())));
+    }
+
+    /// <summary>
+    /// This model's own random stream: its initial weights and its dropout masks (on the CPU) are drawn from it,
+    /// never from torch's process-wide default generator, so models built or trained at the same time in one
+    /// process cannot change each other's numbers. The trainer reseeds it with the run's seed and checkpoints its state.
+    /// </summary>
+    public Generator RandomGenerator { get; }
 
     /// <summary>The hyperparameters this model was built with.</summary>
     public abstract GptConfig Config { get; }
@@ -37,5 +51,13 @@ public abstract class LanguageModel : nn.Module<Tensor, Tensor>
             logits.view(-1, logits.shape[^1]),                              // [B*T, V]
             targets.view(-1));                                              // [B*T]
         return (logits, loss);
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            RandomGenerator.Dispose();
+        base.Dispose(disposing);
     }
 }

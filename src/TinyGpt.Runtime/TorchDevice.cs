@@ -58,7 +58,4 @@ public static class TorchDevice
             throw new TinyGptException($"--threads must be 1 or more (got {threads}).");
         set_num_threads(threads.Value);
     }
-
-    /// <summary>Seeds libtorch's default generator, so weight initialization and dropout repeat for a seed.</summary>
-    public static void Seed(long seed) => random.manual_seed(seed);
 }

@@ -75,9 +75,9 @@ public sealed class Trainer
             lastVal = m.ValLoss;
             priorSeconds = m.ElapsedSeconds;
             batchRandom = m.SamplerState is { } state ? DeterministicRandom.FromState(state) : new DeterministicRandom(Options.Seed);
-            if (m.TorchRngState is { } rng)
-                using (var t = tensor(Convert.FromBase64String(rng)))
-                    torch.random.set_rng_state(t);
+            // A checkpoint from before models had their own generator continues their dropout from torch's stream.
+            Restore(m.ModelRngState ?? m.TorchRngState, Model.RandomGenerator.set_state);
+            Restore(m.TorchRngState, torch.random.set_rng_state);
             log = TrainingLog.Resume(RunDirectory, start);
             lastTrain = log.Records.LastOrDefault()?.TrainLoss;
         }
@@ -85,6 +85,9 @@ public sealed class Trainer
         {
             Checkpoint.Clear(RunDirectory);
             batchRandom = new DeterministicRandom(Options.Seed);
+            // Dropout draws from the run's seed, whatever seed built the model: generated models and FastDropout from
+            // the model's own generator, hand-written models with nn.Dropout from torch's default one.
+            Model.RandomGenerator.manual_seed(Options.Seed);
             torch.random.manual_seed(Options.Seed);
             log = TrainingLog.Create(RunDirectory);
         }
@@ -108,7 +111,8 @@ public sealed class Trainer
             ElapsedSeconds = priorSeconds + session.Elapsed.TotalSeconds,
             Options = Options,
             SamplerState = batchRandom.State,
-            TorchRngState = Convert.ToBase64String(TorchRngState()),
+            ModelRngState = Base64(Model.RandomGenerator.get_state()),
+            TorchRngState = Base64(torch.random.get_rng_state()),
         }, isBest);
 
         double TokensPerSecond() => trainSeconds > 0 ? trainSteps * tokensPerStep / trainSeconds : 0;
@@ -325,9 +329,18 @@ public sealed class Trainer
         }
     }
 
-    private static byte[] TorchRngState()
+    /// <summary>A generator state (a byte tensor, disposed here) as base64, for the checkpoint's JSON.</summary>
+    private static string Base64(Tensor state)
     {
-        using var state = torch.random.get_rng_state();
-        return state.data<byte>().ToArray();
+        using (state)
+            return Convert.ToBase64String(state.data<byte>().ToArray());
+    }
+
+    /// <summary>Hands a saved base64 generator state to <paramref name="set"/>; nothing when none was saved.</summary>
+    private static void Restore(string? state, Action<Tensor> set)
+    {
+        if (state is null) return;
+        using var saved = tensor(Convert.FromBase64String(state));
+        set(saved);
     }
 }

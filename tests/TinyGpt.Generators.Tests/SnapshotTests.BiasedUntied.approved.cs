@@ -89,11 +89,16 @@ partial class BiasedUntiedGpt : global::TinyGpt.LanguageModel, global::TinyGpt.I
     public readonly global::TorchSharp.Modules.Linear lm_head;
 
     /// <summary>Builds the model and initializes it as nanoGPT does (see <c>InitWeights</c>).</summary>
+    /// <param name="seed">
+    /// Seeds <c>RandomGenerator</c>, which draws the initial weights and, while training, the dropout masks.
+    /// Null draws it from torch's default generator, so <c>torch.manual_seed(s)</c> before <c>new BiasedUntiedGpt()</c>
+    /// repeats the same weights, as in nanoGPT.
+    /// </param>
     /// <exception cref="global::TinyGpt.TinyGptException">The weights alone would not fit in the memory available; nothing is allocated then.</exception>
-    public BiasedUntiedGpt() : base("BiasedUntiedGpt")
+    public BiasedUntiedGpt(long? seed = null) : base("BiasedUntiedGpt", seed)
     {
         global::TinyGpt.MemoryGuard.EnsureWeightsFit(ParameterCount, "BiasedUntiedGpt"); // before any weight exists
-        transformer = new Transformer();
+        transformer = new Transformer(RandomGenerator);
         lm_head = global::TorchSharp.torch.nn.Linear(Embd, VocabSize, hasBias: false);
         RegisterComponents();
         InitWeights();
@@ -191,25 +196,27 @@ partial class BiasedUntiedGpt : global::TinyGpt.LanguageModel, global::TinyGpt.I
     /// <summary>
     /// nanoGPT's initialization (<c>_init_weights</c> and the <c>c_proj</c> loop of <c>GPT.__init__</c>): every Linear
     /// and Embedding weight ~ N(0, InitStd²), every Linear bias 0, and each residual projection <c>c_proj.weight</c>
-    /// ~ N(0, ResidualInitStd²), as GPT-2 scales them. LayerNorms keep TorchSharp's weight 1 and bias 0.
+    /// ~ N(0, ResidualInitStd²), as GPT-2 scales them. LayerNorms keep TorchSharp's weight 1 and bias 0. The random
+    /// weights all come from <c>RandomGenerator</c> (this overwrites the layers' own defaults), so nothing else running
+    /// in the process can change them.
     /// </summary>
     private void InitWeights()
     {
         using var noGrad = global::TorchSharp.torch.no_grad();
-        global::TorchSharp.torch.nn.init.normal_(transformer.wte.weight, 0.0, InitStd);
-        global::TorchSharp.torch.nn.init.normal_(transformer.wpe.weight, 0.0, InitStd);
+        transformer.wte.weight!.normal_(0.0, InitStd, RandomGenerator);
+        transformer.wpe.weight!.normal_(0.0, InitStd, RandomGenerator);
         foreach (var block in transformer.h)
         {
-            global::TorchSharp.torch.nn.init.normal_(block.attn.c_attn.weight, 0.0, InitStd);
+            block.attn.c_attn.weight!.normal_(0.0, InitStd, RandomGenerator);
             global::TorchSharp.torch.nn.init.zeros_(block.attn.c_attn.bias);
-            global::TorchSharp.torch.nn.init.normal_(block.attn.c_proj.weight, 0.0, ResidualInitStd);
+            block.attn.c_proj.weight!.normal_(0.0, ResidualInitStd, RandomGenerator);
             global::TorchSharp.torch.nn.init.zeros_(block.attn.c_proj.bias);
-            global::TorchSharp.torch.nn.init.normal_(block.mlp.c_fc.weight, 0.0, InitStd);
+            block.mlp.c_fc.weight!.normal_(0.0, InitStd, RandomGenerator);
             global::TorchSharp.torch.nn.init.zeros_(block.mlp.c_fc.bias);
-            global::TorchSharp.torch.nn.init.normal_(block.mlp.c_proj.weight, 0.0, ResidualInitStd);
+            block.mlp.c_proj.weight!.normal_(0.0, ResidualInitStd, RandomGenerator);
             global::TorchSharp.torch.nn.init.zeros_(block.mlp.c_proj.bias);
         }
-        global::TorchSharp.torch.nn.init.normal_(lm_head.weight, 0.0, InitStd);
+        lm_head.weight!.normal_(0.0, InitStd, RandomGenerator);
     }
 
     /// <summary>
@@ -235,14 +242,15 @@ partial class BiasedUntiedGpt : global::TinyGpt.LanguageModel, global::TinyGpt.I
         public readonly global::TorchSharp.Modules.LayerNorm ln_f;
 
         /// <summary>Creates the submodules; <c>BiasedUntiedGpt</c>'s constructor initializes their weights.</summary>
-        public Transformer() : base(nameof(Transformer))
+        /// <param name="random">The model's <c>RandomGenerator</c>: the dropout layers draw their masks from it.</param>
+        public Transformer(global::TorchSharp.torch.Generator random) : base(nameof(Transformer))
         {
             wte = global::TorchSharp.torch.nn.Embedding(VocabSize, Embd);
             wpe = global::TorchSharp.torch.nn.Embedding(BlockSize, Embd);
-            drop = new global::TinyGpt.FastDropout(Dropout);
+            drop = new global::TinyGpt.FastDropout(Dropout, random);
             var blocks = new Block[Layers];
             for (var i = 0; i < Layers; i++)
-                blocks[i] = new Block();
+                blocks[i] = new Block(random);
             h = new global::TorchSharp.Modules.ModuleList<Block>(blocks);
             ln_f = global::TorchSharp.torch.nn.LayerNorm(Embd, eps: 1e-5, bias: Bias);
             RegisterComponents();
@@ -269,12 +277,13 @@ partial class BiasedUntiedGpt : global::TinyGpt.LanguageModel, global::TinyGpt.I
         public readonly Mlp mlp;
 
         /// <summary>Creates the block's submodules.</summary>
-        public Block() : base(nameof(Block))
+        /// <param name="random">The model's <c>RandomGenerator</c>: the dropout layers draw their masks from it.</param>
+        public Block(global::TorchSharp.torch.Generator random) : base(nameof(Block))
         {
             ln_1 = global::TorchSharp.torch.nn.LayerNorm(Embd, eps: 1e-5, bias: Bias);
-            attn = new CausalSelfAttention();
+            attn = new CausalSelfAttention(random);
             ln_2 = global::TorchSharp.torch.nn.LayerNorm(Embd, eps: 1e-5, bias: Bias);
-            mlp = new Mlp();
+            mlp = new Mlp(random);
             RegisterComponents();
         }
 
@@ -316,11 +325,12 @@ partial class BiasedUntiedGpt : global::TinyGpt.LanguageModel, global::TinyGpt.I
         public readonly global::TinyGpt.FastDropout resid_dropout;
 
         /// <summary>Creates the projections.</summary>
-        public CausalSelfAttention() : base(nameof(CausalSelfAttention))
+        /// <param name="random">The model's <c>RandomGenerator</c>: the dropout layers draw their masks from it.</param>
+        public CausalSelfAttention(global::TorchSharp.torch.Generator random) : base(nameof(CausalSelfAttention))
         {
             c_attn = global::TorchSharp.torch.nn.Linear(Embd, 3 * Embd, hasBias: Bias);
             c_proj = global::TorchSharp.torch.nn.Linear(Embd, Embd, hasBias: Bias);
-            resid_dropout = new global::TinyGpt.FastDropout(Dropout);
+            resid_dropout = new global::TinyGpt.FastDropout(Dropout, random);
             RegisterComponents();
         }
 
@@ -381,12 +391,13 @@ partial class BiasedUntiedGpt : global::TinyGpt.LanguageModel, global::TinyGpt.I
         public readonly global::TinyGpt.FastDropout dropout;
 
         /// <summary>Creates the layers.</summary>
-        public Mlp() : base(nameof(Mlp))
+        /// <param name="random">The model's <c>RandomGenerator</c>: the dropout layers draw their masks from it.</param>
+        public Mlp(global::TorchSharp.torch.Generator random) : base(nameof(Mlp))
         {
             c_fc = global::TorchSharp.torch.nn.Linear(Embd, 4 * Embd, hasBias: Bias);
             gelu = global::TorchSharp.torch.nn.GELU(global::TorchSharp.Modules.GELU.Approximate.none);
             c_proj = global::TorchSharp.torch.nn.Linear(4 * Embd, Embd, hasBias: Bias);
-            dropout = new global::TinyGpt.FastDropout(Dropout);
+            dropout = new global::TinyGpt.FastDropout(Dropout, random);
             RegisterComponents();
         }
 

@@ -16,7 +16,7 @@ partial class BabyGpt : global::TinyGpt.LanguageModel
 {
     /// <summary>Throws: there is no model to build until the attribute is fixed (TGPT004).</summary>
     /// <exception cref="global::System.InvalidOperationException">Always, with the message of each TGPT error.</exception>
-    public BabyGpt() : base("BabyGpt") => throw new global::System.InvalidOperationException("TGPT004: Embd 128 is not divisible by Heads 3 (128 / 3 = 42.667): every head needs a whole number of dimensions; the nearest valid values are Embd 126 and Embd 129");
+    public BabyGpt(long? seed = null) : base("BabyGpt", seed: 0) => throw new global::System.InvalidOperationException("TGPT004: Embd 128 is not divisible by Heads 3 (128 / 3 = 42.667): every head needs a whole number of dimensions; the nearest valid values are Embd 126 and Embd 129");
 
     /// <summary>Throws: there are no hyperparameters until the attribute is fixed (TGPT004).</summary>
     /// <exception cref="global::System.InvalidOperationException">Always, with the message of each TGPT error.</exception>

@@ -31,8 +31,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
         // Refuse a run that cannot fit before its weights exist (the trainer checks again for library users).
         MemoryGuard.EnsureFits(MemoryGuard.Estimate(entry.ConfigFor(corpus.Tokenizer.VocabSize), options.BatchSize), entry.Name);
 
-        TorchDevice.Seed(options.Seed);                // the same seed gives the same initial weights
-        using var model = entry.Create(corpus.Tokenizer.VocabSize);
+        using var model = entry.Create(corpus.Tokenizer.VocabSize, options.Seed);   // the same seed gives the same initial weights
         var parameters = Trainer.DistinctParameters(model).Sum(p => p.numel());
         var from = previous is null ? "" : $", resuming at step {previous.Step}";
         console.MarkupLine(

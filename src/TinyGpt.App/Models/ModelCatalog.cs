@@ -22,10 +22,13 @@ public sealed record ModelEntry(
     string Summary,
     TrainingDefaults Defaults,
     Func<int, GptConfig> ConfigFor,
-    Func<int, LanguageModel> Factory)
+    Func<int, long?, LanguageModel> Factory)
 {
-    /// <summary>A fresh model; <paramref name="corpusVocabSize"/> sizes the models that take their vocabulary from the corpus.</summary>
-    public LanguageModel Create(int corpusVocabSize) => Factory(corpusVocabSize);
+    /// <summary>
+    /// A fresh model; <paramref name="corpusVocabSize"/> sizes the models that take their vocabulary from the corpus,
+    /// and <paramref name="seed"/> seeds its initial weights (null: drawn from torch's default generator).
+    /// </summary>
+    public LanguageModel Create(int corpusVocabSize, long? seed = null) => Factory(corpusVocabSize, seed);
 }
 
 /// <summary>Every model of the app, in one place.</summary>
@@ -42,13 +45,13 @@ public static class ModelCatalog
     [
         new("baby", nameof(BabyGpt), "4 layers, 4 heads, 128 wide, context 64: a GPT that trains on a CPU in minutes",
             new TrainingDefaults(Steps: 2000, BatchSize: 12, LearningRate: 1e-3, MinLearningRate: 1e-4, Warmup: 100, EvalInterval: 250, EvalIters: 20),
-            _ => BabyGpt.Hyperparameters, _ => new BabyGpt()),
+            _ => BabyGpt.Hyperparameters, (_, seed) => new BabyGpt(seed)),
         new("shakespeare", nameof(ShakespeareGpt), "nanoGPT's shakespeare_char: 6 layers, 6 heads, 384 wide, context 256, dropout 0.2 (meant for a GPU)",
             new TrainingDefaults(Steps: 5000, BatchSize: 64, LearningRate: 1e-3, MinLearningRate: 1e-4, Warmup: 100, EvalInterval: 250, EvalIters: 200),
-            _ => ShakespeareGpt.Hyperparameters, _ => new ShakespeareGpt()),
+            _ => ShakespeareGpt.Hyperparameters, (_, seed) => new ShakespeareGpt(seed)),
         new("bigram", nameof(BigramLanguageModel), "the walkthrough's baseline: each character predicts the next from a vocab x vocab table",
             new TrainingDefaults(Steps: 3000, BatchSize: 32, LearningRate: 1e-2, MinLearningRate: 1e-3, Warmup: 100, EvalInterval: 500, EvalIters: 50),
-            vocabSize => BigramLanguageModel.ConfigFor(vocabSize, BigramBlockSize), vocabSize => new BigramLanguageModel(vocabSize, BigramBlockSize)),
+            vocabSize => BigramLanguageModel.ConfigFor(vocabSize, BigramBlockSize), (vocabSize, seed) => new BigramLanguageModel(vocabSize, BigramBlockSize, seed)),
     ];
 
     /// <summary>The model called <paramref name="name"/>; an unknown name is a user error listing the known ones.</summary>
