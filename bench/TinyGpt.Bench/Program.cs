@@ -110,8 +110,8 @@ try
 {
     var baby = new RunSpec("baby 4/4/128, T 64, B 12", new BabyGpt().Config, 12, quick ? 20 : 50, quick ? 30 : 150);
     var shakespeare = new RunSpec("shakespeare_char 6/6/384, T 256, B 64", new ShakespeareGpt().Config, 64, 1, quick ? 1 : 4);
-    CompareTraining(baby, () => new BabyGpt(), () => new BabyBf16Gpt(), BabyGpt.FlopsPerToken, 1.5, "≥ 1.5×");
-    CompareTraining(shakespeare, () => new ShakespeareGpt(), () => new ShakespeareBf16Gpt(), ShakespeareGpt.FlopsPerToken, 2.5, "≥ 2.5×");
+    CompareTraining(baby, () => new BabyGpt(seed: 1337), () => new BabyBf16Gpt(seed: 1337), BabyGpt.FlopsPerToken, 1.5, "≥ 1.5×");
+    CompareTraining(shakespeare, () => new ShakespeareGpt(seed: 1337), () => new ShakespeareBf16Gpt(seed: 1337), ShakespeareGpt.FlopsPerToken, 2.5, "≥ 2.5×");
 }
 finally
 {
@@ -121,7 +121,7 @@ finally
 // 3. Sampling.
 var newTokens = quick ? 100 : 500;
 o.WriteLine($"Sampling   shakespeare_char config (float32, random weights), prompt of 1 token, {newTokens} new tokens, same seed");
-using (var model = Seeded(() => new ShakespeareGpt()))
+using (var model = new ShakespeareGpt(seed: 1337))
 {
     model.CheckShapes = false;
     var full = Measurements.Sample(model, [0], newTokens, seed: 1337, useCache: false);
@@ -161,7 +161,7 @@ void CompareTraining(RunSpec spec, Func<LanguageModel> fp32Factory, Func<Languag
     var weightsPath = Path.Combine(work.FullName, "weights.bin");
     Workload.WriteBatches(batchPath, batches);
 
-    using var reference = Seeded(fp32Factory);
+    using var reference = fp32Factory();
     Workload.WriteWeights(weightsPath, reference);
     var initial = reference.state_dict();
     var specPath = Path.Combine(work.FullName, "spec.json");
@@ -258,7 +258,7 @@ void MemoryCheck(int steps)
 
 static int MemoryWorker(int steps)
 {
-    using var model = Seeded(() => new BabyGpt());
+    using var model = new BabyGpt(seed: 1337);
     var run = Directory.CreateTempSubdirectory("tinygpt-bench-memory");
     try
     {
@@ -280,10 +280,10 @@ static int Probe(string which)
     var (tokens, _) = Workload.Corpus(65);
     using LanguageModel model = which switch
     {
-        "baby" => Seeded(() => new BabyGpt()),
-        "baby-bf16" => Seeded(() => new BabyBf16Gpt()),
-        "shakespeare" => Seeded(() => new ShakespeareGpt()),
-        "shakespeare-bf16" => Seeded(() => new ShakespeareBf16Gpt()),
+        "baby" => new BabyGpt(seed: 1337),
+        "baby-bf16" => new BabyBf16Gpt(seed: 1337),
+        "shakespeare" => new ShakespeareGpt(seed: 1337),
+        "shakespeare-bf16" => new ShakespeareBf16Gpt(seed: 1337),
         _ => throw new ArgumentException($"--probe baby|baby-bf16|shakespeare|shakespeare-bf16, not {which}"),
     };
     var small = model.Config.Embd < 384;
@@ -300,7 +300,7 @@ static int Probe(string which)
 // Where a training step's time goes: forward, backward, clipping, optimizer (CPU ms per step, this process).
 static int Breakdown(string which)
 {
-    using LanguageModel model = which == "baby-bf16" ? Seeded(() => new BabyBf16Gpt()) : Seeded(() => new BabyGpt());
+    using LanguageModel model = which == "baby-bf16" ? new BabyBf16Gpt(seed: 1337) : new BabyGpt(seed: 1337);
     model.CheckShapes = false;
     var parameters = Workload.DistinctParameters(model).Select(p => p.Parameter).ToList();
     using var optimizer = TorchSharp.torch.optim.AdamW(parameters, 1e-3, 0.9, 0.99, 1e-8, 0.1);
@@ -330,12 +330,6 @@ static int Breakdown(string which)
     }
     Console.WriteLine($"{which} CPU ms/step: batch {cpu[0] / 100:F1}, forward {cpu[1] / 100:F1}, backward {cpu[2] / 100:F1}, clip {cpu[3] / 100:F1}, AdamW {cpu[4] / 100:F1}");
     return 0;
-}
-
-static T Seeded<T>(Func<T> create)
-{
-    TorchSharp.torch.random.manual_seed(1337);
-    return create();
 }
 
 static string FindRepository()
