@@ -66,6 +66,31 @@ public class FastDropoutTests
         Assert.False(a.equal(c).all().item<bool>());
     }
 
+    [Theory]
+    [InlineData(ScalarType.Float32)]   // FastDropout's own masks
+    [InlineData(ScalarType.Float64)]   // a Bernoulli mask from the same generator
+    public void With_a_generator_of_its_own_the_masks_follow_it_and_not_torchs_seed(ScalarType dtype)
+    {
+        using var x = ones(300, 300, dtype: dtype);
+        using var generator = new Generator(11);
+        using var dropout = new FastDropout(0.3, generator);
+        Tensor Draw(long generatorSeed, long torchSeed)
+        {
+            generator.manual_seed(generatorSeed);
+            torch.random.manual_seed(torchSeed);
+            return dropout.forward(x);
+        }
+        using var a = Draw(5, torchSeed: 1);
+        using var b = Draw(5, torchSeed: 2);
+        using var c = Draw(6, torchSeed: 1);
+        Assert.Equal(dtype, a.dtype);
+        Assert.True(a.equal(b).all().item<bool>());
+        Assert.False(a.equal(c).all().item<bool>());
+        using var kept = a.ne(0);
+        Assert.InRange(kept.to(ScalarType.Float32).mean().item<float>(), 0.69, 0.71);
+        Assert.Equal(1 / 0.7, a.masked_select(kept).to(ScalarType.Float64).mean().item<double>(), 5);
+    }
+
     [Fact]
     public void The_gradient_is_the_mask_times_the_scale()
     {
