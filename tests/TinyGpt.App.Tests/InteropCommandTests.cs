@@ -63,6 +63,28 @@ public sealed class InteropCommandTests
         Assert.False(File.Exists(temp.File("run/log.csv")));                // the old run's log went with it
     }
 
+    [Fact]
+    public void Export_over_existing_files_is_refused_unless_overwriting()
+    {
+        using var temp = new TempDir();
+        TrainAndExport(temp, steps: 1);
+        File.WriteAllText(temp.File("ckpt.pt"), "nanoGPT's own checkpoint");
+        string[] export = ["export", "-c", temp.File("run"), "-o", temp.File("ckpt.pt")];
+
+        var refused = CliRun.InProcess(export);
+        BadInputTests.AssertUserError(refused, $"'{temp.File("ckpt.pt")}' already exists. Export to another --out, or replace ckpt.pt and ckpt.json with --overwrite.");
+        Assert.Equal("nanoGPT's own checkpoint", File.ReadAllText(temp.File("ckpt.pt")));
+
+        var sidecarOnly = CliRun.InProcess("export", "-c", temp.File("run"), "-o", temp.File("baby.pt"));   // baby.json is the earlier export's
+        BadInputTests.AssertUserError(sidecarOnly, $"'{temp.File("baby.json")}' already exists.");
+        Assert.False(File.Exists(temp.File("baby.pt")));
+
+        var replaced = CliRun.InProcess([.. export, "--overwrite"]);
+        Assert.True(replaced.ExitCode == 0, replaced.ToString());
+        Assert.NotEqual("nanoGPT's own checkpoint", File.ReadAllText(temp.File("ckpt.pt")));
+        Assert.True(File.Exists(temp.File("ckpt.json")));
+    }
+
     /// <summary>A baby run trained for a few steps in <c>run</c>, exported to <c>baby.safetensors</c>.</summary>
     private static void TrainAndExport(TempDir temp, int steps)
     {

@@ -22,6 +22,10 @@ public sealed class ExportSettings : TinyGptSettings
     [Description("pt (torch.save) or safetensors. Default: from --out's extension, else safetensors.")]
     public string? Format { get; init; }
 
+    [CommandOption("--overwrite")]
+    [Description("Replace --out and the JSON beside it if they exist; refused without it.")]
+    public bool Overwrite { get; init; }
+
     /// <inheritdoc />
     protected override string? Check() =>
         string.IsNullOrWhiteSpace(Checkpoint) ? "--checkpoint needs a run directory, e.g. --checkpoint runs/baby."
@@ -33,12 +37,15 @@ public sealed class ExportSettings : TinyGptSettings
 /// <summary>
 /// <c>tinygpt export</c>: writes a checkpoint's weights under nanoGPT's names, loadable by
 /// nanoGPT's <c>GPT.load_state_dict</c>, and its config and vocabulary as nanoGPT's <c>meta.pkl</c> holds them.
+/// Existing files are replaced only with <c>--overwrite</c>: <c>--out</c> may name nanoGPT's own <c>ckpt.pt</c>.
 /// </summary>
 public sealed class ExportCommand(IAnsiConsole console) : Command<ExportSettings>
 {
     /// <inheritdoc />
     public override int Execute(CommandContext context, ExportSettings settings, CancellationToken cancellationToken)
     {
+        if (!settings.Overwrite)
+            EnsureNothingToReplace(settings.Out);
         var checkpoint = Checkpoint.Open(settings.Checkpoint);
         var entry = ModelCatalog.ForCheckpoint(checkpoint.Metadata, settings.Checkpoint);
         using var model = entry.Create(checkpoint.Metadata.Config.VocabSize);
@@ -50,5 +57,15 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportSettings
         console.MarkupLine($"Wrote {files.Format.Name()} weights of {model.GetName().EscapeMarkup()} to [bold]{files.Weights.EscapeMarkup()}[/]");
         console.MarkupLine($"and its config and vocabulary to [bold]{files.Sidecar.EscapeMarkup()}[/].");
         return ExitCodes.Success;
+    }
+
+    private static void EnsureNothingToReplace(string weights)
+    {
+        var sidecar = NanoGptSidecar.PathFor(weights);
+        var existing = new[] { weights, sidecar }.Where(File.Exists).Select(path => $"'{path}'").ToArray();
+        if (existing.Length > 0)
+            throw new TinyGptException(
+                $"{string.Join(" and ", existing)} already exist{(existing.Length == 1 ? "s" : "")}. " +
+                $"Export to another --out, or replace {Path.GetFileName(weights)} and {Path.GetFileName(sidecar)} with --overwrite.");
     }
 }
