@@ -21,9 +21,10 @@ public abstract class LanguageModel : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// This model's own random stream: its initial weights and its dropout masks (on the CPU) are drawn from it,
-    /// never from torch's process-wide default generator, so models built or trained at the same time in one
-    /// process cannot change each other's numbers. The trainer reseeds it with the run's seed and checkpoints its state.
+    /// This model's own random stream. Generated models draw their initial weights and their dropout masks (on the
+    /// CPU) from it, never from torch's process-wide default generator, so models built or trained at the same time
+    /// in one process cannot change each other's numbers; a hand-written model gets the same by passing it to
+    /// <see cref="FastDropout"/> and <c>Tensor.normal_</c>. The trainer reseeds it with the run's seed and checkpoints its state.
     /// </summary>
     public Generator RandomGenerator { get; }
 
