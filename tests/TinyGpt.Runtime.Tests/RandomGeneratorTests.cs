@@ -126,18 +126,18 @@ public class RandomGeneratorTests
         Assert.Equal(expected.StepLosses.Skip(4), rest.StepLosses);
     }
 
-    /// <summary>Edits a checkpoint's state.json and records its new length and checksum in the manifest.</summary>
+    /// <summary>Edits a checkpoint's state file and records its new length and checksum in the manifest.</summary>
     private static void RewriteState(string checkpoint, Action<JsonObject> edit)
     {
-        var statePath = Path.Combine(checkpoint, "state.json");
+        var statePath = Path.Combine(checkpoint, Checkpoint.StateFile);
         var state = JsonNode.Parse(File.ReadAllText(statePath))!.AsObject();
         edit(state);
         var bytes = Encoding.UTF8.GetBytes(state.ToJsonString());
         File.WriteAllBytes(statePath, bytes);
 
-        var manifestPath = Path.Combine(checkpoint, "manifest.json");
+        var manifestPath = Path.Combine(checkpoint, Checkpoint.ManifestFile);
         var manifest = JsonNode.Parse(File.ReadAllText(manifestPath))!;
-        var entry = manifest["Files"]!.AsArray().Single(file => file!["Name"]!.GetValue<string>() == "state.json")!;
+        var entry = manifest["Files"]!.AsArray().Single(file => file!["Name"]!.GetValue<string>() == Checkpoint.StateFile)!;
         entry["Length"] = bytes.LongLength;
         entry["Sha256"] = Convert.ToHexStringLower(SHA256.HashData(bytes));
         File.WriteAllText(manifestPath, manifest.ToJsonString());
