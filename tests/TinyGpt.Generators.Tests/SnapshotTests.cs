@@ -1,4 +1,5 @@
 using ApprovalTests;
+using ApprovalTests.Namers;
 using ApprovalTests.Reporters;
 using ApprovalTests.Writers;
 
@@ -7,16 +8,17 @@ namespace TinyGpt.Generators.Tests;
 /// <summary>
 /// Snapshots of the generated source, the code learners read. Each test writes what the generator
 /// produces to <c>SnapshotTests.&lt;Test&gt;.received.cs</c> and compares it with the committed
-/// <c>SnapshotTests.&lt;Test&gt;.approved.cs</c> next to this file.
+/// <c>SnapshotTests.&lt;Test&gt;.approved.cs</c> in <c>Snapshots/</c> beside this file.
 /// </summary>
 /// <remarks>
 /// To accept a deliberate change to the generated code: run <c>dotnet test tests/TinyGpt.Generators.Tests</c>,
 /// read the diff of each failing snapshot (<c>diff X.approved.cs X.received.cs</c>), then rename every
 /// <c>*.received.cs</c> over its <c>*.approved.cs</c>
-/// (<c>for f in tests/TinyGpt.Generators.Tests/*.received.cs; do mv "$f" "${f/.received./.approved.}"; done</c>)
+/// (<c>for f in tests/TinyGpt.Generators.Tests/Snapshots/*.received.cs; do mv "$f" "${f/.received./.approved.}"; done</c>)
 /// and commit. Received files are git-ignored. The quiet reporter never launches a diff tool, so CI only fails.
 /// </remarks>
 [UseReporter(typeof(QuietReporter))]
+[UseApprovalSubdirectory("Snapshots")]
 public class SnapshotTests
 {
     [Fact]
