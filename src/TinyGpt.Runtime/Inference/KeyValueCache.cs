@@ -70,6 +70,9 @@ public abstract class KeyValueCache : IDisposable
         using var keys = layerKeys.narrow(2, 0, total);                     // [B, nh, total, hs]
         using var values = layerValues.narrow(2, 0, total);                 // [B, nh, total, hs]
 
+        if (recorded is not null)
+            return AttendRecording(layer, q, keys, values, past);
+
         // SDPA's is_causal mask is aligned to the top left (query i sees keys 0 … i), which is only right
         // when there are as many queries as keys. One new query is the newest position: it sees every
         // key, so it needs no mask. Several new queries after a filled prefix need the mask aligned to
@@ -82,12 +85,49 @@ public abstract class KeyValueCache : IDisposable
         return nn.functional.scaled_dot_product_attention(q, keys, values, attn_mask: allowed);
     }
 
+    /// <summary>
+    /// From now on, every <see cref="Attend"/> also keeps its attention weights, so that
+    /// <see cref="TakeRecordedWeights"/> can return them; <see cref="AttentionMaps"/> uses this. Recording
+    /// attends explicitly (softmax of the scaled scores, then the weighted sum), so the weights it keeps
+    /// are exactly the ones the output was computed with.
+    /// </summary>
+    public void RecordWeights() => recorded ??= [];
+
+    /// <summary>
+    /// The weights recorded since <see cref="RecordWeights"/>, one tensor a layer in the order the layers
+    /// attended, each <c>[B, nh, T, Length]</c> (float32); recording stops and the caller owns the tensors.
+    /// </summary>
+    public IReadOnlyList<Tensor> TakeRecordedWeights()
+    {
+        var weights = recorded ?? throw new InvalidOperationException("Call RecordWeights before attending.");
+        recorded = null;
+        return weights;
+    }
+
+    private List<Tensor>? recorded;
+
+    private Tensor AttendRecording(int layer, Tensor q, Tensor keys, Tensor values, long past)
+    {
+        long t = q.shape[2], total = keys.shape[2];
+        using var scope = NewDisposeScope();
+        var scores = q.matmul(keys.transpose(-2, -1)) / Math.Sqrt(q.shape[3]);      // [B, nh, T, total]
+        using var allowed = ones(t, total, dtype: ScalarType.Bool, device: q.device).tril(past); // query i sees keys ≤ past+i
+        var weights = scores.masked_fill(allowed.logical_not(), double.NegativeInfinity)
+            .softmax(-1, ScalarType.Float32);                                        // [B, nh, T, total]
+        if (recorded!.Count != layer)
+            throw new InvalidOperationException($"Recording expects layer {recorded.Count} next; layer {layer} attended.");
+        recorded.Add(weights.DetachFromDisposeScope());
+        return weights.to(values.dtype).matmul(values).MoveToOuterDisposeScope();  // [B, nh, T, hs]
+    }
+
     /// <summary>Marks <paramref name="tokens"/> more positions as filled, after every layer has attended.</summary>
     public void Advance(long tokens) => Length += checked((int)tokens);
 
     /// <summary>Frees the keys and values.</summary>
     public void Dispose()
     {
+        foreach (var weights in recorded ?? [])
+            weights.Dispose();
         Keys.Dispose();
         Values.Dispose();
         GC.SuppressFinalize(this);
