@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Text.Json;
 
 namespace TinyGpt.Interop;
@@ -125,17 +126,11 @@ static class SafetensorsHeader
         if (end > dataLength)
             throw Refuse(path, where, $"has data_offsets [{begin}, {end}], past the end of the file's {dataLength} data bytes");
 
-        // Int128: a product of eight long sizes can overflow a long, and must still be refused, not wrapped.
-        Int128 bytes = elementSize;
-        foreach (var size in shape)
-        {
-            bytes *= size;
-            if (bytes > dataLength) break;                                  // already too big for this file
-        }
+        // BigInteger: a product of eight long sizes overflows any fixed width, and must be refused, not wrapped.
+        var bytes = shape.Aggregate(new BigInteger(elementSize), (product, size) => product * size);
         if (bytes != end - begin)
             throw Refuse(path, where,
-                $"has shape {NanoGptLayout.Format(shape)} of {dtype}, which needs {(bytes > dataLength ? "more than " + dataLength : bytes.ToString())} bytes, " +
-                $"but its data_offsets [{begin}, {end}] hold {end - begin}");
+                $"has shape {NanoGptLayout.Format(shape)} of {dtype}, which needs {bytes} bytes, but its data_offsets [{begin}, {end}] hold {end - begin}");
         return new Entry(name, dtype, shape, begin, end);
     }
 

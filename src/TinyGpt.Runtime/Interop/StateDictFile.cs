@@ -67,7 +67,7 @@ public static class StateDictFile
             // Whatever slipped past the checks: the library's message may hold native stack frames
             // or advice for its own API, so the user sees what failed, and --verbose the cause.
             throw new WeightFileException(path, format == WeightFormat.Pt ? "pickle" : "tensor data",
-                $"cannot be read as {format.Name()} weights ({e.GetType().Name})", e);
+                $"cannot be read as {format.Name()} weights: it is damaged or not a state dict", e);
         }
     }
 

@@ -4,19 +4,28 @@ namespace TinyGpt.Interop;
 
 /// <summary>
 /// Checks a <c>torch.save</c> zip before PyBridge reads it: a complete archive with unique entry
-/// names, no entry declaring more bytes than the whole file holds (<c>torch.save</c> stores entries
-/// uncompressed, so a larger one is a zip bomb), exactly one <c>data.pkl</c>, and a pickle that
+/// names, no entry that unpacks like a zip bomb (<c>torch.save</c> stores entries unpacked, other
+/// writers deflate them, and weights then shrink by a few percent, not by hundreds of times),
+/// exactly one <c>data.pkl</c>, and a pickle that
 /// <see cref="StateDictPickle"/> accepts, whose every storage is an entry of exactly its size.
 /// </summary>
 static class TorchSaveArchive
 {
     const string PickleName = "data.pkl";
 
+    /// <summary>An entry may unpack to at most this many times its packed size, once it is larger than <see cref="BombFloor"/>.</summary>
+    const long MaxRatio = 100;
+
+    /// <summary>Small entries may compress well (a zero bias); only large ones are held to <see cref="MaxRatio"/>.</summary>
+    const long BombFloor = 1 << 20;
+
+    /// <summary>A state dict's pickle lists names and shapes; the numbers live in other entries.</summary>
+    const long MaxPickleBytes = 256 << 20;
+
     /// <summary>Checks <paramref name="path"/>; throws at the first entry that breaks a rule.</summary>
     /// <exception cref="WeightFileException">That entry and rule.</exception>
     public static void Validate(string path)
     {
-        var fileLength = new FileInfo(path).Length;
         using var stream = File.OpenRead(path);
         ZipArchive zip;
         try
@@ -36,15 +45,18 @@ static class TorchSaveArchive
                 var where = "zip entry " + WeightFileException.Quote(entry.FullName);
                 if (!entries.TryAdd(entry.FullName, entry))
                     throw new WeightFileException(path, where, "appears twice in the archive");
-                if (entry.Length > fileLength)
+                if (entry.Length > BombFloor && entry.Length > MaxRatio * entry.CompressedLength)
                     throw new WeightFileException(path, where,
-                        $"declares {entry.Length} bytes unpacked, more than the whole file ({fileLength} bytes); torch.save stores entries unpacked");
+                        $"unpacks {entry.CompressedLength} bytes into {entry.Length}, a ratio no weights reach (a zip bomb)");
             }
             var pickles = entries.Values.Where(e => e.FullName == PickleName || e.FullName.EndsWith("/" + PickleName, StringComparison.Ordinal)).ToList();
             if (pickles.Count != 1)
                 throw new WeightFileException(path, PickleName,
                     pickles.Count == 0 ? "is missing: a torch.save archive holds one" : $"appears {pickles.Count} times; a torch.save archive holds one");
             var pickle = pickles[0];
+            if (pickle.Length > MaxPickleBytes)
+                throw new WeightFileException(path, "zip entry " + WeightFileException.Quote(pickle.FullName),
+                    $"declares {pickle.Length} bytes, more than the {MaxPickleBytes} a state dict's pickle could need");
             var prefix = pickle.FullName[..^PickleName.Length];
             var bytes = Read(path, pickle);
             StateDictPickle.Validate(path, pickle.FullName, bytes, key => entries.GetValueOrDefault($"{prefix}data/{key}")?.Length);

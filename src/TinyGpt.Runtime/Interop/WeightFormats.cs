@@ -45,8 +45,8 @@ public static class WeightFormats
             return WeightFormat.Pt;
         if (read == 9 && head[8] == (byte)'{')
             return WeightFormat.Safetensors;                                // SafetensorsHeader checks the length
-        throw new WeightFileException(path, "first bytes",
-            "are neither a torch.save zip nor a safetensors header " +
+        throw new WeightFileException(path, "content",
+            "is neither a torch.save zip nor a safetensors file " +
             "(PyTorch's legacy non-zip format from before 1.6 is not supported: re-save it with a current torch.save)");
     }
 }
