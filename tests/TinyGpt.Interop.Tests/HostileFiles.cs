@@ -244,9 +244,10 @@ public static class HostileFiles
         Assert.DoesNotContain('\r', message);
         Assert.DoesNotContain('\u001b', message);
         Assert.True(message.Length < 300, $"{message.Length} characters: {message}");
-        foreach (var internals in new[] { "IObjectConstructor", "c10", "   at ", "Exception", "libtorch", "Razorvine" })
-            Assert.DoesNotContain(internals, message);
         Assert.Contains(path, message);
+        var said = message.Replace(path, "");                                   // a temp folder's random name may hold anything
+        foreach (var internals in new[] { "IObjectConstructor", "c10", "   at ", "Exception", "libtorch", "Razorvine" })
+            Assert.DoesNotContain(internals, said);
         Assert.Contains(entry, message);
     }
 }
