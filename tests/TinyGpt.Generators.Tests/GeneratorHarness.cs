@@ -1,11 +1,19 @@
+using System.Collections;
 using System.Collections.Immutable;
+using System.Reflection;
+using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace TinyGpt.Generators.Tests;
 
-/// <summary>Compiles test sources against .NET 10, TorchSharp and TinyGpt.Runtime, with and without the generator.</summary>
+/// <summary>
+/// Compiles test sources against .NET 10, TorchSharp and TinyGpt.Runtime, with and without the generator.
+/// Every run also checks the pipeline's caching: the driver runs a second time on a clone of the
+/// compilation and every tracked step must be Cached or Unchanged, and no step output may hold a
+/// symbol, syntax node, location or compilation (which would pin old compilations and defeat caching).
+/// </summary>
 internal static class GeneratorHarness
 {
     /// <summary>C# latest, with XML documentation checked (so missing docs in generated code would show as CS1591).</summary>
@@ -40,12 +48,86 @@ internal static class GeneratorHarness
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
-    /// <summary>Runs the generator on <paramref name="sources"/>.</summary>
+    /// <summary>Runs the generator on <paramref name="sources"/>, and checks that a rerun hits the cache.</summary>
     public static GeneratorRun Run(params string[] sources)
     {
         var input = Compile(sources);
         var driver = Driver().RunGeneratorsAndUpdateCompilation(input, out var output, out var generatorDiagnostics);
-        return new GeneratorRun(input, output, driver.GetRunResult(), generatorDiagnostics);
+        var result = driver.GetRunResult();
+        foreach (var generator in result.Results)
+            AssertNoCompilerObjects(generator);
+        foreach (var generator in driver.RunGenerators(input.Clone()).GetRunResult().Results)
+            AssertAllCached(generator, "a rerun on a clone of the compilation");
+        return new GeneratorRun(input, output, result, generatorDiagnostics);
+    }
+
+    /// <summary>
+    /// The generator's own step names (every constant of <see cref="TrackingNames"/>); Roslyn's internal
+    /// steps, which hold syntax by design, are not the generator's to keep clean.
+    /// </summary>
+    public static readonly string[] StepNames =
+        [.. typeof(TrackingNames).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetValue(null)!)];
+
+    private static IEnumerable<(string Name, ImmutableArray<IncrementalGeneratorRunStep> Steps)> OwnSteps(GeneratorRunResult result) =>
+        result.TrackedSteps.Where(kv => StepNames.Contains(kv.Key)).Select(kv => (kv.Key, kv.Value));
+
+    /// <summary>Every output of every step the generator names in <paramref name="result"/> is Cached or Unchanged.</summary>
+    public static void AssertAllCached(GeneratorRunResult result, string after)
+    {
+        foreach (var (name, steps) in OwnSteps(result))
+            foreach (var step in steps)
+                foreach (var (_, reason) in step.Outputs)
+                    Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
+                        $"after {after}: step {name} was {reason}");
+    }
+
+    /// <summary>Walks every tracked step output's object graph and fails on anything that pins a compilation.</summary>
+    public static void AssertNoCompilerObjects(GeneratorRunResult result)
+    {
+        var visited = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        foreach (var (name, steps) in OwnSteps(result))
+            foreach (var step in steps)
+                foreach (var (value, _) in step.Outputs)
+                    AssertNoCompilerObjects(value, $"{name} output", visited);
+    }
+
+    /// <summary>Fails, naming the path to it, on any symbol, syntax node, location or compilation in <paramref name="node"/>'s object graph.</summary>
+    public static void AssertNoCompilerObjects(object? node, string path, HashSet<object> visited)
+    {
+        if (node is null || node is string || node.GetType().IsPrimitive || node.GetType().IsEnum || !visited.Add(node))
+            return;
+        Assert.False(node is ISymbol or SyntaxNode or Location or Compilation or SemanticModel or SyntaxTree,
+            $"{path} holds a {node.GetType().Name}");
+        if (node is IEnumerable items)
+        {
+            var i = 0;
+            foreach (var item in items)
+                AssertNoCompilerObjects(item, $"{path}[{i++}]", visited);
+            return;
+        }
+        for (var type = node.GetType(); type is not null && type != typeof(object); type = type.BaseType)
+            foreach (var field in type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+                AssertNoCompilerObjects(field.GetValue(node), $"{path}.{field.Name}", visited);
+    }
+
+    /// <summary>What snapshots show instead of the generator's assembly version, which changes with every release.</summary>
+    public const string VersionPlaceholder = "{generator version}";
+
+    private static readonly Regex GeneratedCodeVersion =
+        new(@"(GeneratedCode\(""TinyGpt\.Generators"", "")([^""]*)(""\))", RegexOptions.Compiled);
+
+    /// <summary>
+    /// <paramref name="source"/> with the version of each <c>[GeneratedCode("TinyGpt.Generators", …)]</c>
+    /// replaced by <see cref="VersionPlaceholder"/>, after checking that it is the generator's own version.
+    /// </summary>
+    public static string ScrubGeneratorVersion(string source)
+    {
+        var version = typeof(GptGenerator).Assembly.GetName().Version!.ToString();
+        return GeneratedCodeVersion.Replace(source, match =>
+        {
+            Assert.Equal(version, match.Groups[2].Value);
+            return match.Groups[1].Value + VersionPlaceholder + match.Groups[3].Value;
+        });
     }
 
     /// <summary>The source generated for <paramref name="sources"/>, which must declare exactly one model.</summary>

@@ -33,8 +33,7 @@ public class IncrementalityTests
         public static class Helpers { public static int Twice(int x) => 2 * x; }
         """;
 
-    private static readonly string[] StepNames =
-        [.. typeof(TrackingNames).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetValue(null)!)];
+    private static readonly string[] StepNames = GeneratorHarness.StepNames;
 
     [Fact]
     public void Rerun_and_unrelated_edits_hit_the_cache()
@@ -87,40 +86,9 @@ public class IncrementalityTests
         Assert.Contains("holds a", error.Message);
     }
 
-    private static void AssertAllCached(GeneratorRunResult result, string after)
-    {
-        foreach (var name in StepNames)
-            foreach (var step in result.TrackedSteps[name])
-                foreach (var (_, reason) in step.Outputs)
-                    Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
-                        $"after {after}: step {name} was {reason}");
-    }
+    private static void AssertAllCached(GeneratorRunResult result, string after) => GeneratorHarness.AssertAllCached(result, after);
 
-    /// <summary>Walks every step output's object graph and fails on anything that pins a compilation.</summary>
-    private static void AssertNoCompilerObjects(GeneratorRunResult result)
-    {
-        var visited = new HashSet<object>(ReferenceEqualityComparer.Instance);
-        foreach (var name in StepNames)
-            foreach (var step in result.TrackedSteps[name])
-                foreach (var (value, _) in step.Outputs)
-                    Visit(value, $"{name} output", visited);
-    }
+    private static void AssertNoCompilerObjects(GeneratorRunResult result) => GeneratorHarness.AssertNoCompilerObjects(result);
 
-    private static void Visit(object? node, string path, HashSet<object> visited)
-    {
-        if (node is null || node is string || node.GetType().IsPrimitive || node.GetType().IsEnum || !visited.Add(node))
-            return;
-        Assert.False(node is ISymbol or SyntaxNode or Location or Compilation or SemanticModel or SyntaxTree,
-            $"{path} holds a {node.GetType().Name}");
-        if (node is IEnumerable items)
-        {
-            var i = 0;
-            foreach (var item in items)
-                Visit(item, $"{path}[{i++}]", visited);
-            return;
-        }
-        for (var type = node.GetType(); type is not null && type != typeof(object); type = type.BaseType)
-            foreach (var field in type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
-                Visit(field.GetValue(node), $"{path}.{field.Name}", visited);
-    }
+    private static void Visit(object? node, string path, HashSet<object> visited) => GeneratorHarness.AssertNoCompilerObjects(node, path, visited);
 }

@@ -67,7 +67,7 @@ public sealed class StateDictFileTests : IDisposable
     public void A_file_of_neither_format_is_a_clear_error()
     {
         File.WriteAllText(temp["w.pt"], "not weights at all");
-        var error = Assert.Throws<InvalidDataException>(() => StateDictFile.Load(temp["w.pt"]));
+        var error = Assert.Throws<WeightFileException>(() => StateDictFile.Load(temp["w.pt"]));
         Assert.Contains("neither a torch.save zip nor a safetensors file", error.Message);
     }
 
@@ -79,8 +79,8 @@ public sealed class StateDictFileTests : IDisposable
         var bytes = File.ReadAllBytes(temp["w.safetensors"]);
         File.WriteAllBytes(temp["cut.safetensors"], bytes[..^100]);
 
-        var error = Assert.Throws<InvalidDataException>(() => StateDictFile.Load(temp["cut.safetensors"]));
-        Assert.Contains("is truncated", error.Message);
+        var error = Assert.Throws<WeightFileException>(() => StateDictFile.Load(temp["cut.safetensors"]));
+        Assert.Contains("past the end of the file's", error.Message);
     }
 
     [Fact]

@@ -42,7 +42,6 @@ public sealed class ElfPatchTests : IDisposable
         Assert.False(ElfVersionNeeds.IsWeak(CachedLibTorchSharp, NeededVersion));
         // Patched (not NotNeeded, not AlreadyWeak) on a copy proves the need is there and strong.
         Assert.Equal(PatchOutcome.Patched, ElfVersionNeeds.MakeWeak(CopyOfPristine(), NeededVersion));
-        Assert.Equal("none", ReadelfFlags(CachedLibTorchSharp, NeededVersion) ?? "none");
     }
 
     [Fact]
@@ -75,13 +74,18 @@ public sealed class ElfPatchTests : IDisposable
         ushort before = BitConverter.ToUInt16(_pristine, flags), after = BitConverter.ToUInt16(patched, flags);
         Assert.Equal(before | 0x2, after);
         Assert.Equal(0, before & 0x2);
+    }
 
-        // binutils, where installed, reads the same: that need WEAK, every other need as before.
-        if (ReadelfFlags(path, NeededVersion) is { } readelf)
-        {
-            Assert.Equal("WEAK", readelf);
-            Assert.Equal(ReadelfFlags(CachedLibTorchSharp, "GLIBCXX_3.4.30"), ReadelfFlags(path, "GLIBCXX_3.4.30"));
-        }
+    [PlatformFact(Needs.Readelf)]
+    public void Binutils_reads_the_patch_as_we_do_that_need_weak_and_every_other_as_before()
+    {
+        string path = CopyOfPristine();
+        Assert.Equal("none", ReadelfFlags(CachedLibTorchSharp, NeededVersion));
+
+        ElfVersionNeeds.MakeWeak(path, NeededVersion);
+
+        Assert.Equal("WEAK", ReadelfFlags(path, NeededVersion));
+        Assert.Equal(ReadelfFlags(CachedLibTorchSharp, "GLIBCXX_3.4.30"), ReadelfFlags(path, "GLIBCXX_3.4.30"));
     }
 
     [Fact]
@@ -100,10 +104,9 @@ public sealed class ElfPatchTests : IDisposable
         if (!OperatingSystem.IsWindows()) Assert.Equal(mode, File.GetUnixFileMode(path));
     }
 
-    [Fact]
+    [PlatformFact(Needs.Unix)] // link(2) below; File.Replace on Windows keeps the old file's identity.
     public void MakeWeak_writes_a_new_file_so_a_hard_link_keeps_the_old_bytes()
     {
-        if (OperatingSystem.IsWindows()) return; // link(2) below; File.Replace on Windows keeps the old file's identity.
         string original = CopyOfPristine("original.so");
         string linked = _temp.Combine("libLibTorchSharp.so");
         Assert.Equal(0, link(original, linked));
@@ -142,20 +145,18 @@ public sealed class ElfPatchTests : IDisposable
         Assert.Throws<InvalidDataException>(() => ElfVersionNeeds.MakeWeak(path, NeededVersion));
     }
 
-    [Fact]
+    [PlatformFact(Needs.Linux)]
     public void The_system_libstdcxx_is_found_and_read()
     {
-        if (!OperatingSystem.IsLinux()) return;
         string? libstdcxx = SystemLibStdCxx.Find();
         Assert.NotNull(libstdcxx);
         Assert.True(SystemLibStdCxx.Provides(libstdcxx, "GLIBCXX_3.4"));
         Assert.False(SystemLibStdCxx.Provides(libstdcxx, "GLIBCXX_9.9.99"));
     }
 
-    [Fact]
+    [PlatformFact(Needs.LinuxX64)] // The targets patch only on Linux; the cache path above is linux-x64's.
     public void The_build_patched_this_test_output_and_torch_loads()
     {
-        if (!IsLinuxX64) return; // The targets patch only on Linux; the cache path above is linux-x64's.
         string built = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
         Assert.True(File.Exists(built), built);
 
@@ -167,15 +168,11 @@ public sealed class ElfPatchTests : IDisposable
         Assert.Equal(6f, ones.sum().item<float>());
     }
 
-    /// <summary>The Flags column that <c>readelf -V</c> prints for a version need, or null without binutils.</summary>
-    static string? ReadelfFlags(string path, string version)
+    /// <summary>The Flags column that <c>readelf -V</c> prints for a version need.</summary>
+    static string ReadelfFlags(string path, string version)
     {
         var start = new ProcessStartInfo("readelf", ["-V", "-W", path]) { RedirectStandardOutput = true, UseShellExecute = false };
-        Process? readelf;
-        try { readelf = Process.Start(start); }
-        catch (System.ComponentModel.Win32Exception) { return null; } // not installed
-        if (readelf == null) return null;
-        using (readelf)
+        using (var readelf = Process.Start(start) ?? throw new InvalidOperationException("readelf did not start"))
         {
             string output = readelf.StandardOutput.ReadToEnd();
             readelf.WaitForExit();

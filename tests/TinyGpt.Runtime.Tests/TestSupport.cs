@@ -29,19 +29,33 @@ public sealed class TinyLm : LanguageModel
     private readonly Embedding wte;
     private readonly Embedding wpe;
     private readonly Linear hidden;
-    private readonly Dropout drop;
+    private readonly FastDropout drop;
     private readonly Linear lm_head;
 
-    public TinyLm(int vocabSize = 65, int blockSize = 16, int embd = 16, double dropout = 0.0, string name = nameof(TinyLm)) : base(name)
+    /// <param name="dropoutGenerator">Where the dropout masks come from; by default this model's own generator
+    /// (a wrapper passes its own, which is the one the trainer reseeds and checkpoints).</param>
+    public TinyLm(int vocabSize = 65, int blockSize = 16, int embd = 16, double dropout = 0.0, string name = nameof(TinyLm),
+        long? seed = null, Generator? dropoutGenerator = null)
+        : base(name, seed)
     {
         Config = new GptConfig(1, 1, embd, blockSize, vocabSize, dropout, Bias: true, TieWeights: true);
         wte = nn.Embedding(vocabSize, embd);
         wpe = nn.Embedding(blockSize, embd);
         hidden = nn.Linear(embd, embd);
-        drop = nn.Dropout(dropout);
+        drop = new FastDropout(dropout, dropoutGenerator ?? RandomGenerator);
         lm_head = nn.Linear(embd, vocabSize, hasBias: false);
         lm_head.weight = wte.weight!;
         RegisterComponents();
+        // libtorch's own initialization (embeddings N(0, 1), Linear U(±1/√in)), but drawn from the model's
+        // generator rather than torch's default one, which tests running in parallel share.
+        using (no_grad())
+        {
+            wte.weight!.normal_(0, 1, RandomGenerator);
+            wpe.weight!.normal_(0, 1, RandomGenerator);
+            var bound = 1 / Math.Sqrt(embd);
+            hidden.weight!.uniform_(-bound, bound, RandomGenerator);
+            hidden.bias!.uniform_(-bound, bound, RandomGenerator);
+        }
     }
 
     public override GptConfig Config { get; }
@@ -77,7 +91,6 @@ public static class Tiny
 
     public static TinyLm Model(Corpus corpus, double dropout = 0.0, long seed = 7)
     {
-        torch.random.manual_seed(seed);
-        return new TinyLm(corpus.Tokenizer.VocabSize, dropout: dropout);
+        return new TinyLm(corpus.Tokenizer.VocabSize, dropout: dropout, seed: seed);
     }
 }

@@ -19,7 +19,7 @@ public static class NanoGptImport
     /// Names, shapes or dtypes differ: one exception listing every such tensor (missing, unexpected,
     /// wrong shape with both shapes), plus the architecture the file's shapes suggest.
     /// </exception>
-    /// <exception cref="InvalidDataException">The file is not a readable state dict.</exception>
+    /// <exception cref="WeightFileException">The file is not a readable state dict, or asks for more than data; one line says which entry breaks which rule.</exception>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     public static ImportSummary LoadInto(LanguageModel model, string path)
     {

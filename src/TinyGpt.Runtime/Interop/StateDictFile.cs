@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Collections;
-using System.Text.Json.Nodes;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -27,12 +25,14 @@ namespace TinyGpt.Interop;
 /// No reader of our own is needed.
 /// </para>
 /// <para>
-/// Safety. Loading never runs code from a file. safetensors is pure data. For <c>.pt</c>,
-/// PyBridge's unpickler (Razorvine.Pickle) maps each pickled global to a fixed table of
-/// constructors: tensors (<c>torch._utils._rebuild_tensor_v2</c>, data read from the zip's
-/// storage files), <c>collections.OrderedDict</c>, a few built-in value types, and otherwise an
-/// inert dictionary (<c>ClassDict</c>); it imports no module, calls no Python callable and creates
-/// no arbitrary .NET type. A pickled <c>torch.nn.Parameter</c> or whole model is refused.
+/// Safety. Loading never runs code from a file, and no size read from a file reaches an
+/// allocation unchecked. Before PyBridge sees a file, safetensors headers are checked by
+/// <see cref="SafetensorsHeader"/> (dtypes, ranks, sizes, ranges inside the file, no overlaps) and
+/// <c>.pt</c> zips by <see cref="TorchSaveArchive"/> and <see cref="StateDictPickle"/>, which walks the
+/// pickle's opcodes without running them and admits only the callables that rebuild tensors and
+/// ordered dictionaries (as PyTorch's <c>weights_only</c> loader does), storages that are archive
+/// entries of exactly their size and tensors inside their storages. PyBridge's unpickler itself
+/// also calls nothing the file names. Every refusal is a <see cref="WeightFileException"/>.
 /// </para>
 /// </remarks>
 public static class StateDictFile
@@ -45,18 +45,29 @@ public static class StateDictFile
     /// Names come in order: safetensors in file order, <c>.pt</c> in natural order.
     /// </summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
-    /// <exception cref="InvalidDataException">Not a readable state dict; the message says why.</exception>
+    /// <exception cref="WeightFileException">
+    /// Not a readable state dict, or one that asks for more than data (a callable, an impossible
+    /// shape, bytes the file does not hold); one line names the file, the entry and the rule.
+    /// </exception>
     public static Dictionary<string, Tensor> Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"no weights file at {path}", path);
         var format = WeightFormats.Detect(path);
+        // Every rule is checked on the file's own bytes before PyBridge allocates anything from it.
+        if (format == WeightFormat.Pt)
+            TorchSaveArchive.Validate(path);
+        else
+            SafetensorsHeader.Validate(path);
         try
         {
             return format == WeightFormat.Pt ? LoadPt(path) : LoadSafetensors(path);
         }
-        catch (Exception e) when (e is not InvalidDataException and not FileNotFoundException)
+        catch (Exception e) when (e is not TinyGptException and not FileNotFoundException)
         {
-            throw new InvalidDataException($"cannot read {format.Name()} weights from {path}: {e.Message}", e);
+            // Whatever slipped past the checks: the library's message may hold native stack frames
+            // or advice for its own API, so the user sees what failed, and --verbose the cause.
+            throw new WeightFileException(path, format == WeightFormat.Pt ? "pickle" : "tensor data",
+                $"cannot be read as {format.Name()} weights: it is damaged or not a state dict", e);
         }
     }
 
@@ -118,20 +129,6 @@ public static class StateDictFile
     static Dictionary<string, Tensor> LoadSafetensors(string path)
     {
         using var stream = File.OpenRead(path);
-        // PyBridge reads each tensor with one Read call and does not check the header against the
-        // file: a truncated file would load with zeros. Check that every promised byte is there.
-        var header = new byte[8];
-        stream.ReadExactly(header);
-        var headerLength = (long)BinaryPrimitives.ReadUInt64LittleEndian(header);
-        var json = new byte[headerLength];
-        stream.ReadExactly(json);
-        var end = JsonNode.Parse(json)!.AsObject()
-            .Where(kv => kv.Key != "__metadata__")
-            .Select(kv => kv.Value!["data_offsets"]![1]!.GetValue<long>())
-            .DefaultIfEmpty(0).Max();
-        if (8 + headerLength + end > stream.Length)
-            throw new InvalidDataException($"{path} is truncated: its header promises {8 + headerLength + end} bytes, the file has {stream.Length}");
-        stream.Position = 0;
         return Safetensors.LoadStateDict(stream);
     }
 
@@ -155,7 +152,7 @@ public static class StateDictFile
         }
         DisposeAllBut(top, owned);
         if (result.Count == 0)
-            throw new InvalidDataException($"{path} holds no tensors: expected torch.save(model.state_dict())");
+            throw new WeightFileException(path, "state dict", "holds no tensors: expected torch.save(model.state_dict())");
         return result;
     }
 

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace TinyGpt.Interop;
 
 /// <summary>Names, extensions and detection of <see cref="WeightFormat"/>.</summary>
@@ -37,7 +35,7 @@ public static class WeightFormats
     /// The format of an existing file, read from its first bytes (never from its name): a zip
     /// signature means <c>torch.save</c>, a plausible safetensors header means safetensors.
     /// </summary>
-    /// <exception cref="InvalidDataException">Neither; the message names the file.</exception>
+    /// <exception cref="WeightFileException">Neither; the message names the file.</exception>
     public static WeightFormat Detect(string path)
     {
         using var stream = File.OpenRead(path);
@@ -46,13 +44,9 @@ public static class WeightFormats
         if (read >= 4 && head[0] == (byte)'P' && head[1] == (byte)'K' && head[2] == 3 && head[3] == 4)
             return WeightFormat.Pt;
         if (read == 9 && head[8] == (byte)'{')
-        {
-            var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(head[..8]);
-            if (headerLength <= (ulong)(stream.Length - 8))
-                return WeightFormat.Safetensors;
-        }
-        throw new InvalidDataException(
-            $"{path} is neither a torch.save zip nor a safetensors file " +
+            return WeightFormat.Safetensors;                                // SafetensorsHeader checks the length
+        throw new WeightFileException(path, "content",
+            "is neither a torch.save zip nor a safetensors file " +
             "(PyTorch's legacy non-zip format from before 1.6 is not supported: re-save it with a current torch.save)");
     }
 }

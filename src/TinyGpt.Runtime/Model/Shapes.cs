@@ -5,6 +5,12 @@ namespace TinyGpt;
 /// <summary>Formats and checks tensor shapes for the messages of generated forward passes.</summary>
 public static class Shapes
 {
+    /// <summary>
+    /// How many checks ran on this thread: lets tests see that switching
+    /// <see cref="LanguageModel.CheckShapes"/> off really skips them (per thread, so parallel tests do not mix).
+    /// </summary>
+    [ThreadStatic] internal static long ChecksOnThisThread;
+
     /// <summary>A tensor as <c>int64 [8, 300]</c>.</summary>
     public static string Describe(Tensor t) =>
         $"{t.dtype.ToString().ToLowerInvariant()} [{string.Join(", ", t.shape)}]";
@@ -22,6 +28,7 @@ public static class Shapes
     /// </exception>
     public static void Check(Tensor tensor, string where, string name, params ReadOnlySpan<long> expected)
     {
+        ChecksOnThisThread++;
         if (!tensor.shape.AsSpan().SequenceEqual(expected))
             throw new InvalidOperationException(
                 $"{where}: {name} must be [{string.Join(", ", expected.ToArray())}]; got {Describe(tensor)}");

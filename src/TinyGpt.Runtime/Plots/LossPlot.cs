@@ -1,76 +1,75 @@
 using System.Globalization;
+using ScottPlot;
 
 namespace TinyGpt;
 
 /// <summary>
-/// The loss curve as a PNG: train loss in blue, validation loss in orange, against the step;
-/// the y axis is labelled with loss values, the x axis with steps.
+/// The loss curves of a run as a PNG, drawn by ScottPlot: train and validation loss at each
+/// evaluation against the step, with round ticks, axis titles, a legend and the best validation
+/// loss marked.
 /// </summary>
 public static class LossPlot
 {
     /// <summary>File name inside the run directory.</summary>
     public const string FileName = "loss.png";
 
-    private static readonly (byte, byte, byte) Background = (255, 255, 255);
-    private static readonly (byte, byte, byte) Axis = (60, 60, 60);
-    private static readonly (byte, byte, byte) Grid = (225, 225, 225);
-    private static readonly (byte, byte, byte) TrainColor = (31, 119, 180);
-    private static readonly (byte, byte, byte) ValColor = (255, 127, 14);
+    /// <summary>The image's width in pixels.</summary>
+    public const int Width = 800;
 
-    /// <summary>Draws <paramref name="records"/> into a PNG at <paramref name="path"/>.</summary>
+    /// <summary>The image's height in pixels.</summary>
+    public const int Height = 500;
+
+    // matplotlib's first two colors, which nanoGPT's readers know from its plots.
+    static readonly Color TrainColor = Color.FromHex("#1f77b4");
+    static readonly Color ValColor = Color.FromHex("#ff7f0e");
+
+    /// <summary>
+    /// Draws <paramref name="records"/> into a PNG at <paramref name="path"/>, replacing it. Records
+    /// with a non-finite loss (a diverged step) are left out, so the curves keep a readable scale.
+    /// </summary>
     public static void Write(string path, IReadOnlyList<EvaluationRecord> records)
     {
-        const int width = 800, height = 500, left = 70, right = 20, top = 40, bottom = 50;
-        var canvas = new PngCanvas(width, height, Background);
-        int plotWidth = width - left - right, plotHeight = height - top - bottom;
-
         var finite = records.Where(r => double.IsFinite(r.TrainLoss) && double.IsFinite(r.ValLoss)).ToList();
-        double minStep = finite.Count > 0 ? finite.Min(r => r.Step) : 0, maxStep = finite.Count > 0 ? finite.Max(r => r.Step) : 1;
-        if (maxStep <= minStep) maxStep = minStep + 1;
-        double minLoss = finite.Count > 0 ? finite.Min(r => Math.Min(r.TrainLoss, r.ValLoss)) : 0;
-        double maxLoss = finite.Count > 0 ? finite.Max(r => Math.Max(r.TrainLoss, r.ValLoss)) : 1;
-        var pad = Math.Max((maxLoss - minLoss) * 0.05, 0.05);
-        (minLoss, maxLoss) = (Math.Max(0, minLoss - pad), maxLoss + pad);
+        using var plot = new Plot();
+        double[] steps = [.. finite.Select(r => (double)r.Step)];
+        AddCurve(plot, steps, [.. finite.Select(r => r.TrainLoss)], TrainColor, "train");
+        AddCurve(plot, steps, [.. finite.Select(r => r.ValLoss)], ValColor, "val");
 
-        double X(double step) => left + (step - minStep) / (maxStep - minStep) * plotWidth;
-        double Y(double loss) => top + (maxLoss - loss) / (maxLoss - minLoss) * plotHeight;
-
-        const int ticks = 5;
-        for (var i = 0; i <= ticks; i++)
+        if (finite.Count > 0)
         {
-            var loss = minLoss + (maxLoss - minLoss) * i / ticks;
-            var y = (int)Math.Round(Y(loss));
-            canvas.DrawLine(left, y, width - right, y, Grid);
-            var label = loss.ToString("0.00", CultureInfo.InvariantCulture);
-            canvas.DrawText(left - 8 - PngCanvas.TextWidth(label), y - 5, label, Axis);
+            var best = finite.MinBy(r => r.ValLoss)!;
+            var marker = plot.Add.Marker(best.Step, best.ValLoss, MarkerShape.OpenCircle, size: 14, ValColor);
+            marker.LegendText = string.Create(CultureInfo.InvariantCulture, $"best val {best.ValLoss:0.000} (step {best.Step:N0})");
+        }
 
-            var step = minStep + (maxStep - minStep) * i / ticks;
-            var x = (int)Math.Round(X(step));
-            canvas.DrawLine(x, top, x, top + plotHeight, Grid);
-            var stepLabel = Math.Round(step).ToString(CultureInfo.InvariantCulture);
-            canvas.DrawText(x - PngCanvas.TextWidth(stepLabel) / 2, top + plotHeight + 10, stepLabel, Axis);
-        }
-        canvas.DrawLine(left, top, left, top + plotHeight, Axis);
-        canvas.DrawLine(left, top + plotHeight, width - right, top + plotHeight, Axis);
+        plot.Title(finite.Count == 0 ? "Loss (no evaluation yet)" : string.Create(CultureInfo.InvariantCulture, $"Loss over {finite[^1].Step:N0} steps"));
+        plot.XLabel("step");
+        plot.YLabel("cross-entropy loss (nats)");
+        plot.Font.Set(SansFont());
+        var span = finite.Count == 0 ? 1 : finite.Max(r => Math.Max(r.TrainLoss, r.ValLoss)) - finite.Min(r => Math.Min(r.TrainLoss, r.ValLoss));
+        var lossFormat = span >= 1 ? "0.0" : span >= 0.1 ? "0.00" : "0.000";   // every tick with the same decimals
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            LabelFormatter = loss => loss.ToString(lossFormat, CultureInfo.InvariantCulture),
+        };
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        plot.Axes.Margins(horizontal: 0.03, vertical: 0.08);
+        plot.ShowLegend(Alignment.UpperRight);
+        plot.SavePng(path, Width, Height);
+    }
 
-        for (var i = 1; i < finite.Count; i++)
-        {
-            canvas.DrawLine(X(finite[i - 1].Step), Y(finite[i - 1].TrainLoss), X(finite[i].Step), Y(finite[i].TrainLoss), TrainColor, 2);
-            canvas.DrawLine(X(finite[i - 1].Step), Y(finite[i - 1].ValLoss), X(finite[i].Step), Y(finite[i].ValLoss), ValColor, 2);
-        }
-        foreach (var r in finite)
-        {
-            canvas.FillRectangle((int)X(r.Step) - 2, (int)Y(r.TrainLoss) - 2, 5, 5, TrainColor);
-            canvas.FillRectangle((int)X(r.Step) - 2, (int)Y(r.ValLoss) - 2, 5, 5, ValColor);
-        }
-        // Axis titles and the legend (train blue, val orange), top right.
-        canvas.DrawText(left - 60, top - 28, "loss", Axis);
-        canvas.DrawText(left + plotWidth / 2 - PngCanvas.TextWidth("step") / 2, height - 18, "step", Axis);
-        var legend = width - right - 170;
-        canvas.FillRectangle(legend, 16, 24, 6, TrainColor);
-        canvas.DrawText(legend + 30, 14, "train", Axis);
-        canvas.FillRectangle(legend + 90, 16, 24, 6, ValColor);
-        canvas.DrawText(legend + 120, 14, "val", Axis);
-        canvas.Save(path);
+    // ScottPlot's default family may be missing (then titles fall back to a serif face); take a sans one that is there.
+    static string SansFont()
+    {
+        var installed = SkiaSharp.SKFontManager.Default.GetFontFamilies();
+        return new[] { "DejaVu Sans", "Liberation Sans", "Segoe UI", "Arial", "Helvetica" }.FirstOrDefault(installed.Contains) ?? Fonts.Default;
+    }
+
+    static void AddCurve(Plot plot, double[] steps, double[] losses, Color color, string label)
+    {
+        var curve = plot.Add.Scatter(steps, losses, color);
+        curve.LegendText = label;
+        curve.LineWidth = 2;
+        curve.MarkerSize = steps.Length > 60 ? 0 : 5;                          // dots only while they can be told apart
     }
 }

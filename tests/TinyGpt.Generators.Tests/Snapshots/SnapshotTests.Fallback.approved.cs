@@ -11,7 +11,7 @@ namespace Demo;
 /// until then every member throws <see cref="global::System.InvalidOperationException"/>.
 /// </summary>
 /// <remarks>TGPT004: Embd 128 is not divisible by Heads 3 (128 / 3 = 42.667): every head needs a whole number of dimensions; the nearest valid values are Embd 126 and Embd 129</remarks>
-[global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "0.1.0.0")]
+[global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "{generator version}")]
 partial class BabyGpt : global::TinyGpt.LanguageModel
 {
     /// <summary>Throws: there is no model to build until the attribute is fixed (TGPT004).</summary>

@@ -3,6 +3,7 @@ using Xunit;
 
 namespace TinyGpt.Runtime.Tests;
 
+[Collection(ChildProcesses.Name)]
 public class CrashSafetyTests
 {
     [Fact]

@@ -14,7 +14,7 @@ public class KvCacheTests
     [Fact]
     public void Cached_sampling_gives_the_full_recompute_tokens_past_BlockSize()
     {
-        using var model = Seeded(() => new CacheGpt());
+        using var model = new CacheGpt(seed: 1234);
         long[] prompt = [3, 1, 4];
         const int newTokens = 3 * CacheGpt.BlockSize;                      // well past the window
 
@@ -34,7 +34,7 @@ public class KvCacheTests
     [Fact]
     public void BFloat16_cached_sampling_gives_the_full_recompute_tokens()
     {
-        using var model = Seeded(() => new CacheBf16Gpt());
+        using var model = new CacheBf16Gpt(seed: 1234);
         long[] prompt = [5];
         var full = SampleWithFullRecompute(model, prompt, 20, seed: 11, out _);
         using var decoder = new CachedDecoder(model);
@@ -44,7 +44,7 @@ public class KvCacheTests
     [Fact]
     public void Several_new_tokens_after_a_cached_prefix_see_the_prefix_and_each_other_causally()
     {
-        using var model = Seeded(() => new CacheGpt());
+        using var model = new CacheGpt(seed: 1234);
         model.eval();
         using var noGrad = no_grad();
         long[] tokens = [2, 7, 1, 8, 2, 8, 1];
@@ -59,11 +59,11 @@ public class KvCacheTests
     [Fact]
     public void The_cache_is_shaped_by_the_model_and_refuses_a_token_past_BlockSize()
     {
-        using var model = Seeded(() => new CacheGpt());
+        using var model = new CacheGpt(seed: 1234);
         using var cache = model.CreateCache(batchSize: 2);
         Assert.Equal([CacheGpt.Layers, 2, CacheGpt.Heads, CacheGpt.BlockSize, CacheGpt.HeadSize], cache.Keys.shape);
         Assert.Equal(ScalarType.Float32, cache.Values.dtype);
-        using var bf16 = Seeded(() => new CacheBf16Gpt());
+        using var bf16 = new CacheBf16Gpt(seed: 1234);
         using var bf16Cache = bf16.CreateCache();
         Assert.Equal(ScalarType.Float32, bf16Cache.Keys.dtype);                 // attention runs in float32 either way
 
@@ -73,11 +73,6 @@ public class KvCacheTests
         Assert.StartsWith("CacheGpt.forward: idx must be int64 [B, T] with B = 2 (the cache's) and 1 ≤ T ≤ BlockSize − cache.Length (0); got int64 [2, 1]", error.Message);
     }
 
-    private static T Seeded<T>(Func<T> create)
-    {
-        torch.random.manual_seed(1234);
-        return create();
-    }
 
     /// <summary>What the runtime's Sampler does per token: the whole cropped context through forward, the last row.</summary>
     private static List<long> SampleWithFullRecompute(LanguageModel model, long[] prompt, int newTokens, int seed, out List<float[]> logits)

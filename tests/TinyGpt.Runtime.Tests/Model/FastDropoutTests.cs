@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace TinyGpt.Runtime.Tests;
 
+[Collection(TorchDefaultGenerator.Name)]
 public class FastDropoutTests
 {
     [Fact]

@@ -141,10 +141,18 @@ public class GeneratedModelTests
         Assert.Equal("BabyGpt.forward: logits must be [2, 8, 11]; got float32 [2, 1, 11]", error.Message);
 
         using var model = new SmallGpt();
-        Assert.True(model.CheckShapes);
-        model.CheckShapes = false;
         using var idx = zeros([1, 3], dtype: int64);
+        Assert.True(model.CheckShapes);
+        long before = Shapes.ChecksOnThisThread;
         Assert.Equal([1L, 3, 11], model.forward(idx).shape);
+        long checkedOn = Shapes.ChecksOnThisThread - before;
+        // At least after the embeddings, after each block and on the logits.
+        Assert.True(checkedOn >= SmallGpt.Layers + 2, $"{checkedOn} internal shape checks ran with CheckShapes = true");
+
+        model.CheckShapes = false;
+        before = Shapes.ChecksOnThisThread;
+        Assert.Equal([1L, 3, 11], model.forward(idx).shape);
+        Assert.Equal(0, Shapes.ChecksOnThisThread - before);
     }
 
     [Fact]
@@ -170,8 +178,7 @@ public class GeneratedModelTests
     [Fact]
     public void Initialization_is_nanoGPTs()
     {
-        torch.manual_seed(1234);
-        using var model = new BabyGpt();
+        using var model = new BabyGpt(seed: 1234);
         const double std = 0.02;
         var residualStd = 0.02 / Math.Sqrt(2 * BabyGpt.Layers);
 
@@ -226,12 +233,12 @@ public class GeneratedModelTests
     [Fact]
     public void Attention_is_causal_a_position_never_sees_later_tokens()
     {
-        torch.manual_seed(7);
-        using var model = new SmallGpt();
+        using var model = new SmallGpt(seed: 7);
         model.eval();
-        using var idx = randint(0, 11, [2, 8], dtype: int64);
+        using var tokens = new Generator(7);
+        using var idx = randint(0, 11, [2, 8], dtype: int64, generator: tokens);
         using var changed = idx.clone();
-        changed[.., 5..] = randint(0, 11, [2, 3], dtype: int64);
+        changed[.., 5..] = (idx[.., 5..] + randint(1, 11, [2, 3], dtype: int64, generator: tokens)) % 11;   // every one differs
 
         using var before = model.forward(idx);
         using var after = model.forward(changed);

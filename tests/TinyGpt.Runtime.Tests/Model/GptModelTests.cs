@@ -13,11 +13,7 @@ public partial class BabyShapedGpt;
 /// <summary>The training stack on a generated nanoGPT module rather than a hand-written one.</summary>
 public class GptModelTests
 {
-    private static MicroGpt Micro(long seed = 3)
-    {
-        torch.random.manual_seed(seed);
-        return new MicroGpt();
-    }
+    private static MicroGpt Micro(long seed = 3) => new(seed);
 
     [Fact]
     public void Parameter_count_matches_the_memory_estimate()

@@ -12,6 +12,7 @@ namespace TinyGpt.Runtime.Tests;
 /// <see cref="LanguageModel.RandomGenerator"/>, so another run in the same process, which draws from
 /// and reseeds torch's default generator, cannot change a single number.
 /// </summary>
+[Collection(TorchDefaultGenerator.Name)]
 public class RandomGeneratorTests
 {
     /// <summary>What a concurrent run does to torch's default generator: reseeds it and draws from it.</summary>

@@ -13,11 +13,11 @@ public class PrecisionTrainingTests
     [Fact]
     public void BFloat16_keeps_float32_weights_and_returns_float32_logits()
     {
-        torch.random.manual_seed(3);
-        using var model = new PrecisionBf16Gpt();
+        using var model = new PrecisionBf16Gpt(seed: 3);
         Assert.All(model.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
         using var scope = NewDisposeScope();
-        var idx = randint(0, PrecisionBf16Gpt.VocabSize, [2, 5], dtype: ScalarType.Int64);
+        using var tokens = new Generator(3);
+        var idx = randint(0, PrecisionBf16Gpt.VocabSize, [2, 5], dtype: ScalarType.Int64, generator: tokens);
         var (logits, loss) = model.forward(idx, idx);
         Assert.Equal(ScalarType.Float32, logits.dtype);
         Assert.Equal(ScalarType.Float32, loss.dtype);
@@ -28,9 +28,8 @@ public class PrecisionTrainingTests
     [Fact]
     public void BFloat16_loss_after_training_is_within_noise_of_float32()
     {
-        torch.random.manual_seed(42);
-        using var fp32 = new PrecisionFp32Gpt();
-        using var bf16 = new PrecisionBf16Gpt();
+        using var fp32 = new PrecisionFp32Gpt(seed: 42);
+        using var bf16 = new PrecisionBf16Gpt(seed: 42);
         bf16.load_state_dict(fp32.state_dict());                          // same names, same starting weights
 
         var fp32Losses = Train(fp32);

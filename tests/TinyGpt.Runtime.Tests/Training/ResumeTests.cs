@@ -98,8 +98,7 @@ public class ResumeTests
 
         public CancelsWhileEvaluating(int vocabSize, CancellationTokenSource? cancel = null, int trainingCalls = 0) : base("Cancelling")
         {
-            TorchSharp.torch.random.manual_seed(7);
-            inner = new TinyLm(vocabSize, dropout: 0.2);
+            inner = new TinyLm(vocabSize, dropout: 0.2, seed: 7, dropoutGenerator: RandomGenerator);
             (this.cancel, this.trainingCalls) = (cancel, trainingCalls);
             RegisterComponents();
         }

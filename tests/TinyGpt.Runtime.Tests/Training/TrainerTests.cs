@@ -72,8 +72,7 @@ public class TrainerTests
         var options = new TrainingOptions { LearningRate = 0.1, WeightDecay = 0 };
         double Move(Func<Tied, optim.Optimizer> makeOptimizer)
         {
-            torch.random.manual_seed(1);
-            var module = new Tied();
+            var module = new Tied();                                         // any initial weights: AdamW's first step is ±lr
             var before = module.parameters().First().detach().clone();
             var optimizer = makeOptimizer(module);
             module.forward(arange(4L)).pow(2).sum().backward();
@@ -92,7 +91,6 @@ public class TrainerTests
     public void The_optimizer_steps_with_the_learning_rate_the_schedule_sets_on_its_groups()
     {
         // The trainer sets each group's rate every step; AdamW's first step moves every element by exactly that rate.
-        torch.random.manual_seed(1);
         var module = new Tied();
         var before = module.parameters().First().detach().clone();
         var optimizer = Trainer.CreateOptimizer(module, new TrainingOptions { LearningRate = 0.1, WeightDecay = 0 });
@@ -199,22 +197,4 @@ public class TrainerTests
 internal sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
 {
     public void Report(TrainingProgress value) => report(value);
-}
-
-public class LossPlotTests
-{
-    [Fact]
-    public void The_plot_is_a_png_of_the_expected_size()
-    {
-        using var dir = new TempDir();
-        var path = dir.File("loss.png");
-        LossPlot.Write(path, [new(0, 4.2, 4.3, 1e-3, 0, 0), new(100, 2.5, 2.6, 1e-3, 900, 5), new(200, 2.0, 2.2, 1e-4, 900, 10)]);
-        var png = File.ReadAllBytes(path);
-        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
-        Assert.Equal("IHDR", System.Text.Encoding.ASCII.GetString(png, 12, 4));
-        Assert.Equal(800, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
-        Assert.Equal(500, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
-        Assert.Equal("IEND", System.Text.Encoding.ASCII.GetString(png, png.Length - 8, 4));
-        if (Environment.GetEnvironmentVariable("TINYGPT_KEEP_PLOT") is { } keep) File.Copy(path, keep, overwrite: true);
-    }
 }
