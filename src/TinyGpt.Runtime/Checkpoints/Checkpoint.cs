@@ -50,6 +50,15 @@ public sealed class Checkpoint
 
     private static readonly AsyncLocal<Action<string>?> StageHook = new();
 
+    /// <summary>Test hook: called with the folder <see cref="Open"/> resolved, before reading it, to race a pruning save there.</summary>
+    internal static Action<string>? AfterResolve
+    {
+        get => ResolveHook.Value;
+        set => ResolveHook.Value = value;
+    }
+
+    private static readonly AsyncLocal<Action<string>?> ResolveHook = new();
+
     private Checkpoint(string directory, CheckpointMetadata metadata, Dictionary<string, byte[]> files)
     {
         Directory = directory;
@@ -107,15 +116,16 @@ public sealed class Checkpoint
         for (var attempt = 1; ; attempt++)
         {
             var directory = Resolve(path);
+            AfterResolve?.Invoke(directory);
             try
             {
                 return OpenFolder(directory);
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
-                if (attempt < 3 && Resolve(path) != directory)
+                if (attempt < 5 && Resolve(path) != directory)
                     continue;
-                throw Damaged(directory, e is DirectoryNotFoundException ? e.Message : $"a file vanished while reading it ({e.Message})", e);
+                throw Damaged(directory, e is MissingPartException ? e.Message : $"a file vanished while reading it ({e.Message})", e);
             }
         }
     }
@@ -123,10 +133,11 @@ public sealed class Checkpoint
     private static Checkpoint OpenFolder(string directory)
     {
         if (!System.IO.Directory.Exists(directory))
-            throw new DirectoryNotFoundException("the pointer names a folder that does not exist");
+            throw new MissingPartException("the pointer names a folder that does not exist");
         var manifestPath = Path.Combine(directory, ManifestFile);
+        // A missing part is reported as a vanished file: a pruning save may be deleting this folder file by file.
         if (!File.Exists(manifestPath))
-            throw Damaged(directory, $"{ManifestFile} is missing, so its writing never finished");
+            throw new MissingPartException($"{ManifestFile} is missing, so its writing never finished");
         Manifest manifest;
         try
         {
@@ -142,7 +153,7 @@ public sealed class Checkpoint
         {
             var file = Path.Combine(directory, entry.Name);
             if (!File.Exists(file))
-                throw Damaged(directory, $"{entry.Name} is missing");
+                throw new MissingPartException($"{entry.Name} is missing");
             var bytes = File.ReadAllBytes(file);
             if (bytes.LongLength != entry.Length)
                 throw Damaged(directory, $"{entry.Name} is {bytes.LongLength:N0} bytes but should be {entry.Length:N0} (truncated or overwritten)");
@@ -372,6 +383,9 @@ public sealed class Checkpoint
     private static string FormatShape(long[] shape) => $"[{string.Join(", ", shape)}]";
 
     private sealed record Manifest(List<ManifestEntry> Files);
+
+    /// <summary>A part of a checkpoint that is not there: damage, or a pruning save deleting the folder as it is read.</summary>
+    private sealed class MissingPartException(string problem) : FileNotFoundException(problem);
 
     private sealed record ManifestEntry(string Name, long Length, string Sha256);
 }

@@ -173,6 +173,52 @@ public class TrainerTests
         checkpoint.LoadWeights(model);
     }
 
+    /// <summary>TinyLm with its logits multiplied by a large factor: every gradient is that much larger.</summary>
+    private sealed class Amplified : LanguageModel
+    {
+        private readonly TinyLm inner;
+        private readonly float factor;
+
+        public Amplified(int vocabSize, float factor) : base(nameof(Amplified))
+        {
+            torch.random.manual_seed(3);
+            inner = new TinyLm(vocabSize);
+            this.factor = factor;
+            RegisterComponents();
+        }
+
+        public override GptConfig Config => inner.Config;
+
+        public override Tensor forward(Tensor idx) => inner.forward(idx) * factor;
+    }
+
+    /// <summary>
+    /// The norm of the gradient the trainer's one optimizer step applied. After AdamW's first step its first
+    /// moment is (1 − β1)·g, so the saved optimizer state holds g exactly as clipping left it.
+    /// </summary>
+    private static double AppliedGradientNorm(double gradClip)
+    {
+        using var dir = new TempDir();
+        var corpus = Tiny.Corpus();
+        var model = new Amplified(corpus.Tokenizer.VocabSize, 1000);
+        var options = Tiny.Options(steps: 1) with { GradClip = gradClip, EvalInterval = 1, EvalIters = 1 };
+        new Trainer(model, corpus, options, dir.Path).Train();
+        using var optimizer = Trainer.CreateOptimizer(model, options);
+        Checkpoint.Open(dir.Path).LoadOptimizer(optimizer);
+        var moments = optimizer.state_dict().State.Cast<AdamW.State>().Select(s => s.exp_avg).ToList();
+        Assert.Equal(model.DistinctParameters().Count, moments.Count);
+        return Math.Sqrt(moments.Sum(m => m.square().sum().item<float>())) / (1 - options.Beta1);
+    }
+
+    [Fact]
+    public void Gradient_clipping_scales_a_huge_gradient_down_to_the_clip_norm_before_the_step()
+    {
+        var unclipped = AppliedGradientNorm(gradClip: 0);                      // 0 turns clipping off
+        Assert.True(unclipped > 50, $"the test needs a huge gradient; its norm was {unclipped}");
+        Assert.Equal(1.0, AppliedGradientNorm(gradClip: 1.0), 3);              // the default clip
+        Assert.Equal(0.25, AppliedGradientNorm(gradClip: 0.25), 3);
+    }
+
     [Fact]
     public void Memory_guard_counts_nanogpt_parameters_and_refuses_what_cannot_fit()
     {
