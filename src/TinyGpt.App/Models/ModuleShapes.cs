@@ -3,8 +3,11 @@ using static TorchSharp.torch;
 
 namespace TinyGpt.App.Models;
 
-/// <summary>One row of <c>tinygpt info</c>: a module, where it sits, what it outputs and how many parameters it holds.</summary>
-public sealed record ModuleRow(int Depth, string Name, string Type, long[]? Output, long Parameters);
+/// <summary>
+/// One row of <c>tinygpt info</c>: a module, where it sits, what it outputs and how many parameters it holds;
+/// <see cref="TiedTo"/> names the module whose weights it shares (a tied LM head: the token embedding).
+/// </summary>
+public sealed record ModuleRow(int Depth, string Name, string Type, long[]? Output, long Parameters, string? TiedTo = null);
 
 /// <summary>
 /// A model's modules as a tree in registration order (nanoGPT's forward order), each with its
@@ -37,7 +40,7 @@ public static class ModuleShapes
         var current = input;
         var children = module.named_children().ToList();
         if (children.Count == 0 && TiedTo(module, path, owners) is { } owner)
-            rows[index] = rows[index] with { Type = $"{rows[index].Type}, tied to {owner}" };
+            rows[index] = rows[index] with { TiedTo = owner };
         foreach (var (childName, child) in children)
         {
             // Position embeddings [T, C] broadcast into the token stream [1, T, C]: the stream goes on.
