@@ -30,45 +30,48 @@ public sealed class InfoCommand(IAnsiConsole console) : Command<InfoSettings>
         using var model = entry.Create(Corpus.Load().Tokenizer.VocabSize);
         var config = model.Config;
 
+        var width = console.Profile.Width;
         console.MarkupLine($"[bold]{entry.Name.EscapeMarkup()}[/] ({model.GetType().Name}): {entry.Summary.EscapeMarkup()}");
-        console.MarkupLine(
-            $"[grey]Layers {config.Layers} · Heads {config.Heads} · Embd {config.Embd} · BlockSize {config.BlockSize} · " +
-            $"VocabSize {config.VocabSize} · Dropout {config.Dropout.ToString(CultureInfo.InvariantCulture)} · " +
-            $"Bias {config.Bias} · TieWeights {config.TieWeights}[/]");
+        string[] hyperparameters =
+        [
+            $"Layers {config.Layers}", $"Heads {config.Heads}", $"Embd {config.Embd}", $"BlockSize {config.BlockSize}",
+            $"VocabSize {config.VocabSize}", $"Dropout {config.Dropout.ToString(CultureInfo.InvariantCulture)}",
+            $"Bias {config.Bias}", $"TieWeights {config.TieWeights}",
+        ];
+        foreach (var line in Lines(hyperparameters, " · ", width))
+            console.MarkupLine($"[grey]{line.EscapeMarkup()}[/]");
 
-        var table = new Table().Border(TableBorder.Rounded)
-            .Caption($"output shapes for one sequence of BlockSize tokens: B = 1, T = {config.BlockSize}")
-            .AddColumn(new TableColumn("Module").NoWrap())
-            .AddColumn(new TableColumn("Type").NoWrap())
-            .AddColumn(new TableColumn("Output").NoWrap())
-            .AddColumn(new TableColumn("Parameters").NoWrap().RightAligned());
-        foreach (var row in ModuleShapes.Describe(model, entry.Name, config.BlockSize))
-            table.AddRow(
-                new Text(new string(' ', 2 * row.Depth) + row.Name),
-                new Text(row.Type, new Style(Color.Grey)),
-                new Text(row.Output is { } shape ? $"[{string.Join(", ", shape)}]" : ""),
-                new Text(row.Parameters == 0 ? "" : Numbers.Count(row.Parameters)));
-        console.Write(table);
+        var rows = ModuleShapes.Describe(model, entry.Name, config.BlockSize);
+        var layout = ModuleTable.Fit(rows, width);
+        console.Write(layout.Render(rows, $"output shapes for one sequence of BlockSize tokens: B = 1, T = {config.BlockSize}"));
+        foreach (var row in rows.Where(r => r.TiedTo is not null && !layout.TiesInline))
+            console.MarkupLine($"[grey]{row.Name.EscapeMarkup()} is tied to {row.TiedTo.EscapeMarkup()}: one weight, counted once.[/]");
 
-        long distinct = Trainer.DistinctParameters(model).Sum(p => p.numel());
+        long distinct = model.DistinctParameters().Sum(p => p.numel());
         long listed = model.parameters().Sum(p => p.numel());
         var tied = listed == distinct ? "" : $" ({Numbers.Count(listed - distinct)} more are tied copies)";
         console.MarkupLine($"Parameters: [bold]{Numbers.Count(distinct)}[/] distinct{tied}");
-        console.MarkupLine($"FLOPs per token (training, forward + backward): [bold]{FlopsPerToken(model, distinct)}[/]");
+        console.MarkupLine($"FLOPs per token (training, forward + backward): [bold]{Numbers.Count(model.TrainingFlopsPerToken)}[/]");
         var d = entry.Defaults;
         console.MarkupLine(Numbers.Invariant(
             $"Training defaults: {d.Steps} steps, batch {d.BatchSize}, lr {d.LearningRate} → {d.MinLearningRate} after {d.Warmup} warmup steps, evaluation every {d.EvalInterval} steps over {d.EvalIters} batches"));
         return ExitCodes.Success;
     }
 
-    /// <summary>
-    /// The generated <c>FlopsPerToken</c> constant (nanoGPT's 6N + 12·L·H·Q·T); models without one
-    /// (the bigram table) get 6N, the same estimate without attention.
-    /// </summary>
-    private static string FlopsPerToken(LanguageModel model, long parameters)
+    /// <summary><paramref name="parts"/> joined by <paramref name="separator"/>, broken between parts so that no line exceeds <paramref name="width"/>.</summary>
+    private static IEnumerable<string> Lines(IEnumerable<string> parts, string separator, int width)
     {
-        var field = model.GetType().GetField("FlopsPerToken");
-        long flops = field?.GetRawConstantValue() is { } value ? Convert.ToInt64(value, CultureInfo.InvariantCulture) : 6 * parameters;
-        return Numbers.Count(flops);
+        var line = "";
+        foreach (var part in parts)
+        {
+            if (line.Length > 0 && line.Length + separator.Length + part.Length > width)
+            {
+                yield return line;
+                line = "";
+            }
+            line = line.Length == 0 ? part : line + separator + part;
+        }
+        if (line.Length > 0)
+            yield return line;
     }
 }

@@ -3,8 +3,11 @@ using static TorchSharp.torch;
 
 namespace TinyGpt.App.Models;
 
-/// <summary>One row of <c>tinygpt info</c>: a module, where it sits, what it outputs and how many parameters it holds.</summary>
-public sealed record ModuleRow(int Depth, string Name, string Type, long[]? Output, long Parameters);
+/// <summary>
+/// One row of <c>tinygpt info</c>: a module, where it sits, what it outputs and how many parameters it holds;
+/// <see cref="TiedTo"/> names the module whose weights it shares (a tied LM head: the token embedding).
+/// </summary>
+public sealed record ModuleRow(int Depth, string Name, string Type, long[]? Output, long Parameters, string? TiedTo = null);
 
 /// <summary>
 /// A model's modules as a tree in registration order (nanoGPT's forward order), each with its
@@ -33,11 +36,11 @@ public static class ModuleShapes
         List<ModuleRow> rows, Dictionary<nint, string> owners)
     {
         var index = rows.Count;
-        rows.Add(new ModuleRow(depth, name, TypeName(module), null, Trainer.DistinctParameters(module).Sum(p => p.numel())));
+        rows.Add(new ModuleRow(depth, name, TypeName(module), null, LanguageModel.DistinctNamedParameters(module).Sum(np => np.Parameter.numel())));
         var current = input;
         var children = module.named_children().ToList();
         if (children.Count == 0 && TiedTo(module, path, owners) is { } owner)
-            rows[index] = rows[index] with { Type = $"{rows[index].Type}, tied to {owner}" };
+            rows[index] = rows[index] with { TiedTo = owner };
         foreach (var (childName, child) in children)
         {
             // Position embeddings [T, C] broadcast into the token stream [1, T, C]: the stream goes on.

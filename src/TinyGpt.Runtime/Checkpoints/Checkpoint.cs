@@ -27,6 +27,12 @@ public sealed class Checkpoint
     /// <summary>Pointer file naming the checkpoint with the best validation loss.</summary>
     public const string BestPointer = "best";
 
+    /// <summary>The argument of <see cref="Open"/> its errors name.</summary>
+    public const string PathArgument = "Checkpoint.Open(path)";
+
+    /// <summary>The argument of <see cref="LoadWeights"/> its errors name.</summary>
+    public const string ModelArgument = "Checkpoint.LoadWeights(model)";
+
     internal const string CheckpointsFolder = "checkpoints";
     internal const string ManifestFile = "manifest.json";
     internal const string StateFile = "state.json";
@@ -43,6 +49,15 @@ public sealed class Checkpoint
     }
 
     private static readonly AsyncLocal<Action<string>?> StageHook = new();
+
+    /// <summary>Test hook: called with the folder <see cref="Open"/> resolved, before reading it, to race a pruning save there.</summary>
+    internal static Action<string>? AfterResolve
+    {
+        get => ResolveHook.Value;
+        set => ResolveHook.Value = value;
+    }
+
+    private static readonly AsyncLocal<Action<string>?> ResolveHook = new();
 
     private Checkpoint(string directory, CheckpointMetadata metadata, Dictionary<string, byte[]> files)
     {
@@ -70,25 +85,23 @@ public sealed class Checkpoint
     public static bool Exists(string runDirectory) => File.Exists(Path.Combine(runDirectory, LatestPointer));
 
     /// <summary>
-    /// Refuses to write a new run where an earlier one is: a fresh start deletes the directory's
-    /// checkpoints, and repeating a command should not throw away hours of training unasked. The
-    /// message names the run found, then <paramref name="alternatives"/>.
+    /// What run <paramref name="runDirectory"/> holds, e.g. <c>BabyGpt at step 500, val loss 1.9876</c>
+    /// (or that its latest checkpoint does not load), or null when it holds none. Whoever is about to
+    /// replace a run says so with this, since a fresh start deletes the directory's checkpoints.
     /// </summary>
-    public static void EnsureHoldsNoRun(string runDirectory, string alternatives)
+    public static string? DescribeRun(string runDirectory)
     {
         if (!Exists(runDirectory))
-            return;
-        string run;
+            return null;
         try
         {
             var m = Open(runDirectory).Metadata;
-            run = $"{m.ModelName} at step {m.Step}" + (m.ValLoss is { } val ? FormattableString.Invariant($", val loss {val:F4}") : "");
+            return $"{m.ModelName} at step {m.Step}" + (m.ValLoss is { } val ? FormattableString.Invariant($", val loss {val:F4}") : "");
         }
         catch (TinyGptException)
         {
-            run = "its latest checkpoint does not load";
+            return "its latest checkpoint does not load";
         }
-        throw new TinyGptException($"'{runDirectory}' already holds a run ({run}). {alternatives}");
     }
 
     /// <summary>
@@ -103,15 +116,16 @@ public sealed class Checkpoint
         for (var attempt = 1; ; attempt++)
         {
             var directory = Resolve(path);
+            AfterResolve?.Invoke(directory);
             try
             {
                 return OpenFolder(directory);
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
-                if (attempt < 3 && Resolve(path) != directory)
+                if (attempt < 5 && Resolve(path) != directory)
                     continue;
-                throw Damaged(directory, e is DirectoryNotFoundException ? e.Message : $"a file vanished while reading it ({e.Message})", e);
+                throw Damaged(directory, e is MissingPartException ? e.Message : $"a file vanished while reading it ({e.Message})", e);
             }
         }
     }
@@ -119,10 +133,11 @@ public sealed class Checkpoint
     private static Checkpoint OpenFolder(string directory)
     {
         if (!System.IO.Directory.Exists(directory))
-            throw new DirectoryNotFoundException("the pointer names a folder that does not exist");
+            throw new MissingPartException("the pointer names a folder that does not exist");
         var manifestPath = Path.Combine(directory, ManifestFile);
+        // A missing part is reported as a vanished file: a pruning save may be deleting this folder file by file.
         if (!File.Exists(manifestPath))
-            throw Damaged(directory, $"{ManifestFile} is missing, so its writing never finished");
+            throw new MissingPartException($"{ManifestFile} is missing, so its writing never finished");
         Manifest manifest;
         try
         {
@@ -138,7 +153,7 @@ public sealed class Checkpoint
         {
             var file = Path.Combine(directory, entry.Name);
             if (!File.Exists(file))
-                throw Damaged(directory, $"{entry.Name} is missing");
+                throw new MissingPartException($"{entry.Name} is missing");
             var bytes = File.ReadAllBytes(file);
             if (bytes.LongLength != entry.Length)
                 throw Damaged(directory, $"{entry.Name} is {bytes.LongLength:N0} bytes but should be {entry.Length:N0} (truncated or overwritten)");
@@ -183,12 +198,12 @@ public sealed class Checkpoint
     {
         var name = model.GetName();
         if (name != Metadata.ModelName)
-            throw new TinyGptException(
-                $"The checkpoint '{Directory}' belongs to model {Metadata.ModelName} ({Describe(Metadata.Config)}), not to {name} ({Describe(model.Config)}); " +
-                $"choose --model to match the checkpoint.");
+            throw TinyGptException.About(ModelArgument,
+                $"The checkpoint '{Directory}' belongs to model {Metadata.ModelName} ({Describe(Metadata.Config)}), not to {name} ({Describe(model.Config)});",
+                $"load it into a {Metadata.ModelName}.");
         if (model.Config != Metadata.Config)
-            throw new TinyGptException(
-                $"The checkpoint '{Directory}' was trained for {Metadata.ModelName} with {Describe(Metadata.Config)}, but {name} is now declared with {Describe(model.Config)}; " +
+            throw TinyGptException.About(ModelArgument,
+                $"The checkpoint '{Directory}' was trained for {Metadata.ModelName} with {Describe(Metadata.Config)}, but {name} is now declared with {Describe(model.Config)};",
                 "restore the declaration or train again.");
         var expected = TensorShapes(model);
         var differences = new List<string>();
@@ -345,12 +360,14 @@ public sealed class Checkpoint
             return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, target);
         }
         if (!System.IO.Directory.Exists(path))
-            throw new TinyGptException($"The checkpoint '{path}' does not exist; pass the run directory that training wrote (its --out).");
+            throw TinyGptException.About(PathArgument, $"The checkpoint '{path}' does not exist;",
+                $"pass the run directory that training wrote (its {Trainer.RunDirectoryArgument}).");
         if (new[] { ManifestFile, StateFile, ModelFile }.Any(f => File.Exists(Path.Combine(path, f))))
             return path;
         if (ReadPointer(path, LatestPointer) is { } latest)
             return Path.Combine(path, latest);
-        throw new TinyGptException($"'{path}' holds no checkpoint (no '{LatestPointer}' file); train into it first, or pass the directory given to --out.");
+        throw TinyGptException.About(PathArgument, $"'{path}' holds no checkpoint (no '{LatestPointer}' file);",
+            $"train into it first, or pass the directory given as {Trainer.RunDirectoryArgument}.");
     }
 
     private static TinyGptException Damaged(string directory, string problem, Exception? inner = null)
@@ -366,6 +383,9 @@ public sealed class Checkpoint
     private static string FormatShape(long[] shape) => $"[{string.Join(", ", shape)}]";
 
     private sealed record Manifest(List<ManifestEntry> Files);
+
+    /// <summary>A part of a checkpoint that is not there: damage, or a pruning save deleting the folder as it is read.</summary>
+    private sealed class MissingPartException(string problem) : FileNotFoundException(problem);
 
     private sealed record ManifestEntry(string Name, long Length, string Sha256);
 }

@@ -9,10 +9,10 @@ namespace TinyGpt;
 /// and scales the rest by 1 / (1 − P); in eval mode, the identity. Same shape in and out.
 /// </summary>
 /// <remarks>
-/// libtorch draws a CPU dropout mask with its serial Bernoulli sampler, about 11 ns per element
-/// (measured here); one attention map of nanoGPT's shakespeare_char config holds 25 million, so
-/// dropout alone took a quarter of a training step. This module draws the mask in parallel chunks
-/// from xoshiro256** streams, under 1 ns per element, and applies it with a single multiplication.
+/// libtorch draws a CPU dropout mask with its serial Bernoulli sampler, element by element, and an
+/// attention map of nanoGPT's shakespeare_char config holds 25 million elements, so dropout took a
+/// large share of a training step. This module draws the mask in parallel chunks from xoshiro256**
+/// streams, an order of magnitude faster, and applies it with a single multiplication (figures in bench/RESULTS.md).
 /// The streams are seeded from the generator given at construction (a model passes its own
 /// <see cref="LanguageModel.RandomGenerator"/>; without one, torch's default generator), so a seed and a
 /// saved generator state reproduce the masks exactly. On the CPU, other dtypes draw a Bernoulli mask from
@@ -52,8 +52,8 @@ public sealed class FastDropout : nn.Module<Tensor, Tensor>
             using var kept = empty_like(input).bernoulli_(1 - P, generator);
             return input * kept * scale;
         }
-        // One multiplication by a mask of 0 and the scale: 2× faster forward and backward than a bool
-        // mask with where() (measured). A scale bfloat16 cannot hold exactly (1/0.9) is applied after.
+        // One multiplication by a mask of 0 and the scale: cheaper forward and backward than a bool mask
+        // with where(), which takes a second pass. A scale bfloat16 cannot hold exactly (1/0.9) is applied after.
         var exact = input.dtype == ScalarType.Float32 || (BitConverter.SingleToUInt32Bits((float)scale) & 0xFFFF) == 0;
         using var mask = Mask(input.shape, P, input.dtype, exact ? scale : 1.0, generator);
         return exact ? input * mask : input * mask * scale;

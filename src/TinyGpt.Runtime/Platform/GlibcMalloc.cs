@@ -5,8 +5,8 @@ namespace TinyGpt;
 /// <summary>
 /// Keeps glibc from returning each training step's freed tensors to the OS only to fault them in
 /// again on the next step. By default glibc serves large blocks with fresh mmaps and trims the
-/// heap top eagerly; measured here, a full-size step spent about half its time in page faults.
-/// Raising the mmap threshold to 32 MiB and the trim threshold to 1 GiB keeps that memory mapped
+/// heap top eagerly, so a large step spends much of its time in page faults (bench/RESULTS.md has
+/// the figures). Raising the mmap threshold to 32 MiB and the trim threshold to 1 GiB keeps that memory mapped
 /// (resident memory stays flat at the step's peak). The price is fragmentation: free blocks stay
 /// between the live ones, so <see cref="Trim"/> hands their pages back at moments that are rare
 /// anyway (after each evaluation). Does nothing off glibc.

@@ -46,6 +46,75 @@ public class CheckpointTests
         Assert.InRange(Directory.GetDirectories(Path.Combine(dir.Path, "checkpoints")).Length, 1, 2);
     }
 
+    private static CheckpointMetadata StepMetadata(Corpus corpus, TinyLm model, int step) =>
+        new() { ModelName = model.GetName(), Config = model.Config, Vocabulary = corpus.Tokenizer.Vocabulary, Step = step };
+
+    [Fact]
+    public void Open_retries_when_a_save_prunes_the_checkpoint_it_was_about_to_read()
+    {
+        var (dir, corpus, model) = Trained();
+        using var _ = dir;
+        var saves = 0;
+        string? pruned = null;
+        Checkpoint.AfterResolve = folder =>
+        {
+            if (saves++ > 0) return;
+            pruned = folder;
+            // A trainer in another process checkpoints now: latest moves on and the folder just resolved is pruned.
+            Checkpoint.Save(dir.Path, model, null, StepMetadata(corpus, model, 11), isBest: true);
+        };
+        try
+        {
+            var opened = Checkpoint.Open(dir.Path);
+            Assert.False(Directory.Exists(pruned));                            // the race happened ...
+            Assert.Equal(11, opened.Metadata.Step);                            // ... and Open read the newer checkpoint
+            Assert.Equal(2, saves);                                            // on its second attempt
+        }
+        finally
+        {
+            Checkpoint.AfterResolve = null;
+        }
+    }
+
+    [Fact]
+    public void Open_never_fails_while_a_concurrent_trainer_prunes_old_checkpoints()
+    {
+        var (dir, corpus, model) = Trained();
+        using var _ = dir;
+        var failures = new List<string>();
+        var opens = 0;
+        using var saving = new CancellationTokenSource();
+        var saver = new Thread(() =>
+        {
+            try
+            {
+                for (var step = 11; step < 71; step++)                          // every save prunes the checkpoint before it
+                    Checkpoint.Save(dir.Path, model, null, StepMetadata(corpus, model, step), isBest: true);
+            }
+            finally
+            {
+                saving.Cancel();
+            }
+        });
+        saver.Start();
+        while (!saving.IsCancellationRequested)
+        {
+            try
+            {
+                Checkpoint.Open(dir.Path);
+                opens++;
+            }
+            catch (TinyGptException e)
+            {
+                failures.Add(e.Message);
+            }
+        }
+        saver.Join();
+        Assert.True(failures.Count == 0, $"{failures.Count} of {opens + failures.Count} opens failed: {string.Join(" | ", failures.Distinct().Take(3))}");
+        Assert.True(opens > 10, $"only {opens} opens raced the saves");
+        Assert.Equal(70, Checkpoint.Open(dir.Path).Metadata.Step);
+    }
+
     [Fact]
     public void A_truncated_file_is_reported()
     {
@@ -99,9 +168,9 @@ public class CheckpointTests
         using var dir = new TempDir();
         File.WriteAllText(dir.File("a-file"), "");
         var corpus = Tiny.Corpus();
-        var e = Assert.Throws<TinyGptException>(() => new Trainer(Tiny.Model(corpus), corpus, Tiny.Options(), dir.File("a-file/run")).Train());
-        Assert.Contains("Cannot write to the run directory", e.Message);
-        Assert.Contains("--out", e.Message);
+        var e = LibraryError.Assert(() => new Trainer(Tiny.Model(corpus), corpus, Tiny.Options(), dir.File("a-file/run")).Train(),
+            "Trainer.RunDirectory", "Cannot write to the run directory");
+        Assert.EndsWith("choose another Trainer.RunDirectory.", e.Message);
     }
 
     [Fact]

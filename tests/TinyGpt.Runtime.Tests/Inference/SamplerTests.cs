@@ -59,13 +59,52 @@ public class SamplerTests
         Assert.Equal([0, 2], drawn);
     }
 
+    /// <summary>How often each token is drawn from <paramref name="logits"/> in many seeded draws.</summary>
+    private static double[] Frequencies(float[] logits, double temperature, int draws = 20_000)
+    {
+        var random = new DeterministicRandom(11);
+        var counts = new double[logits.Length];
+        for (var i = 0; i < draws; i++)
+            counts[Sampler.Choose(logits, temperature, null, random)]++;
+        return [.. counts.Select(c => c / draws)];
+    }
+
+    private static double[] Softmax(float[] logits, double temperature)
+    {
+        var e = logits.Select(l => Math.Exp(l / temperature)).ToArray();
+        return [.. e.Select(x => x / e.Sum())];
+    }
+
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(1.0)]
+    [InlineData(2.0)]
+    public void Draws_follow_the_softmax_of_the_logits_divided_by_the_temperature(double temperature)
+    {
+        float[] logits = [2, 1, 0, -1];
+        var expected = Softmax(logits, temperature);
+        var measured = Frequencies(logits, temperature);
+        for (var i = 0; i < logits.Length; i++)
+            Assert.True(Math.Abs(expected[i] - measured[i]) < 0.012, $"token {i}: p = {expected[i]:F4}, drawn {measured[i]:F4} at T = {temperature}");
+    }
+
+    [Fact]
+    public void Low_temperature_is_nearly_greedy_and_high_temperature_nearly_uniform()
+    {
+        float[] logits = [2, 1, 0, -1];
+        Assert.True(Frequencies(logits, 0.05)[0] > 0.999);                      // T → 0: the argmax (softmax at T = 1 gives it 0.64)
+        Assert.All(Frequencies(logits, 100), p => Assert.InRange(p, 0.23, 0.27));  // T → ∞: every token alike
+        var top = new[] { 0.05, 0.5, 1, 2, 100 }.Select(t => Frequencies(logits, t)[0]).ToArray();
+        Assert.Equal(top.OrderDescending(), top);                               // the likeliest token loses share as T rises
+    }
+
     [Fact]
     public void A_prompt_outside_the_vocabulary_is_named()
     {
         var (model, tokenizer) = Model();
-        var e = Assert.Throws<TinyGptException>(() => new Sampler(model, tokenizer).Generate(new SamplingOptions { Prompt = "the Q" }));
-        Assert.Contains("'Q'", e.Message);
-        Assert.Contains("position 4", e.Message);
+        LibraryError.Assert(() => new Sampler(model, tokenizer).Generate(new SamplingOptions { Prompt = "the Q" }), "SamplingOptions.Prompt",
+            $"SamplingOptions.Prompt: the character 'Q' (U+0051) at position 4 is not in the model's vocabulary of {tokenizer.VocabSize} characters; " +
+            "remove it or train on a corpus that contains it.");
     }
 
     [Fact]

@@ -80,7 +80,7 @@ public class TrainerTests
             return (module.parameters().First() - before).abs().max().item<float>();
         }
         Assert.Equal(2, new Tied().parameters().Count());
-        Assert.Single(Trainer.DistinctParameters(new Tied()));
+        Assert.Single(LanguageModel.DistinctNamedParameters(new Tied()));
         // AdamW's first step moves every element by lr (m/sqrt(v) = sign(g)) ...
         Assert.Equal(0.1, Move(m => Trainer.CreateOptimizer(m, options)), 4);
         // ... and by 2 lr when the shared weight is listed twice.
@@ -162,11 +162,59 @@ public class TrainerTests
         var e = Assert.Throws<TinyGptException>(() => new Trainer(model, corpus, Tiny.Options(steps: 20), dir.Path).Train(reports));
         Assert.Contains("step 8", e.Message);
         Assert.Contains("NaN", e.Message);
-        Assert.Contains("lower --lr", e.Message);
+        Assert.Equal("TrainingOptions.LearningRate", e.Option);
+        Assert.Contains("Try a lower TrainingOptions.LearningRate (e.g. 0.001)", e.Message);
+        Assert.EndsWith("(continue from it with TrainingOptions.Resume = true).", e.Message);
         var checkpoint = Checkpoint.Open(dir.Path);
         Assert.Equal(5, checkpoint.Metadata.Step);
         model.Poisoned = false;
         checkpoint.LoadWeights(model);
+    }
+
+    /// <summary>TinyLm with its logits multiplied by a large factor: every gradient is that much larger.</summary>
+    private sealed class Amplified : LanguageModel
+    {
+        private readonly TinyLm inner;
+        private readonly float factor;
+
+        public Amplified(int vocabSize, float factor) : base(nameof(Amplified))
+        {
+            torch.random.manual_seed(3);
+            inner = new TinyLm(vocabSize);
+            this.factor = factor;
+            RegisterComponents();
+        }
+
+        public override GptConfig Config => inner.Config;
+
+        public override Tensor forward(Tensor idx) => inner.forward(idx) * factor;
+    }
+
+    /// <summary>
+    /// The norm of the gradient the trainer's one optimizer step applied. After AdamW's first step its first
+    /// moment is (1 − β1)·g, so the saved optimizer state holds g exactly as clipping left it.
+    /// </summary>
+    private static double AppliedGradientNorm(double gradClip)
+    {
+        using var dir = new TempDir();
+        var corpus = Tiny.Corpus();
+        var model = new Amplified(corpus.Tokenizer.VocabSize, 1000);
+        var options = Tiny.Options(steps: 1) with { GradClip = gradClip, EvalInterval = 1, EvalIters = 1 };
+        new Trainer(model, corpus, options, dir.Path).Train();
+        using var optimizer = Trainer.CreateOptimizer(model, options);
+        Checkpoint.Open(dir.Path).LoadOptimizer(optimizer);
+        var moments = optimizer.state_dict().State.Cast<AdamW.State>().Select(s => s.exp_avg).ToList();
+        Assert.Equal(model.DistinctParameters().Count, moments.Count);
+        return Math.Sqrt(moments.Sum(m => m.square().sum().item<float>())) / (1 - options.Beta1);
+    }
+
+    [Fact]
+    public void Gradient_clipping_scales_a_huge_gradient_down_to_the_clip_norm_before_the_step()
+    {
+        var unclipped = AppliedGradientNorm(gradClip: 0);                      // 0 turns clipping off
+        Assert.True(unclipped > 50, $"the test needs a huge gradient; its norm was {unclipped}");
+        Assert.Equal(1.0, AppliedGradientNorm(gradClip: 1.0), 3);              // the default clip
+        Assert.Equal(0.25, AppliedGradientNorm(gradClip: 0.25), 3);
     }
 
     [Fact]
