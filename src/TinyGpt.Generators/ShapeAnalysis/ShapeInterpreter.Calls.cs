@@ -59,7 +59,14 @@ internal sealed partial class ShapeInterpreter
 
         public TensorValue? Tensor(int index) => Arg(index) as TensorValue;
 
-        public DType? DType => (Named("dtype") ?? Named("type")) is DTypeValue d ? d.DType : null;
+        /// <summary>The dtype argument when one is given (null if it is not known), else <paramref name="fallback"/>.</summary>
+        public DType? DTypeOr(DType? fallback)
+        {
+            var argument = Arguments.FirstOrDefault(a => a.Parameter.Name is "dtype" or "type" && a.Given);
+            if (argument.Parameter is null || argument.Operation.ConstantValue is { HasValue: true, Value: null })
+                return fallback;
+            return argument.Value is DTypeValue d ? d.DType : null;
+        }
 
         public SyntaxNode Syntax => Operation.Syntax;
     }
@@ -118,12 +125,12 @@ internal sealed partial class ShapeInterpreter
             case "tensor" or "from_array" when call.Method.IsStatic:
                 return Literal(call);
             case "zeros_like" or "ones_like" or "empty_like" or "rand_like" or "randn_like" or "full_like" or "randint_like":
-                return self is null ? null : new TensorValue(self.Shape, call.DType ?? self.DType);
+                return self is null ? null : new TensorValue(self.Shape, call.DTypeOr(self.DType));
             case "eye" when call.Method.IsStatic:
                 var n = call.Arguments.Count > 0 ? call.Arguments[0].Value as IntValue : null;
                 var m = call.Arguments.Count > 1 && call.Arguments[1].Parameter.Type.SpecialType is SpecialType.System_Int64 or SpecialType.System_Int32
                     ? call.Arguments[1].Value as IntValue : n;
-                return n is null || m is null ? null : new TensorValue(ImmutableArray.Create(n.Dim, m.Dim), call.DType ?? DType.Float32);
+                return n is null || m is null ? null : new TensorValue(ImmutableArray.Create(n.Dim, m.Dim), call.DTypeOr(DType.Float32));
 
             // Modules.
             case "Linear" when containing.Name == "nn" && call.Arguments.Count >= 2 && call.Arguments[0].Parameter.Name == "inputSize":
@@ -232,7 +239,7 @@ internal sealed partial class ShapeInterpreter
 
     private static TensorValue Unknown(TensorValue self) => new(null, self.DType);
 
-    private static TensorValue SameShape(Call call, TensorValue self) => new(self.Shape, call.DType ?? self.DType);
+    private static TensorValue SameShape(Call call, TensorValue self) => new(self.Shape, call.DTypeOr(self.DType));
 
     private AbstractValue? Functional(Call call)
     {

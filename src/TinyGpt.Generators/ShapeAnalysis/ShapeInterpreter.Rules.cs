@@ -43,22 +43,22 @@ internal sealed partial class ShapeInterpreter
                         sizes.Add(item?.Dim is { Value: not < 0 } d ? d : Dim.Fresh());
                     break;
                 default:
-                    return new TensorValue(null, call.DType);
+                    return new TensorValue(null, call.DTypeOr(null));
             }
         }
-        var dtype = call.DType ?? call.Name switch
+        var dtype = call.DTypeOr(call.Name switch
         {
             "randint" => DType.Int64,
             "full" => (DType?)null,
             _ => DType.Float32,
-        };
+        });
         return new TensorValue(sizes.ToImmutableArray(), dtype);
     }
 
     private AbstractValue? Arange(Call call)
     {
         var bounds = call.Arguments.Where(a => a.Parameter.Name is "start" or "stop" or "step").ToList();
-        var dtype = call.DType ?? (bounds.All(b => IsIntegral(b.Operation)) ? DType.Int64
+        var dtype = call.DTypeOr(bounds.All(b => IsIntegral(b.Operation)) ? DType.Int64
             : bounds.Any(b => IsFloating(b.Operation)) ? DType.Float32 : null);
         long? Bound(string name) => (bounds.FirstOrDefault(b => b.Parameter.Name == name).Value as IntValue)?.Dim.Value;
         var start = bounds.Any(b => b.Parameter.Name == "start") ? Bound("start") : 0;
@@ -90,7 +90,7 @@ internal sealed partial class ShapeInterpreter
         if (call.Arguments.Count == 0)
             return null;
         var data = call.Arguments[0];
-        var dtype = call.DType ?? ElementDType(data.Parameter.Type);
+        var dtype = call.DTypeOr(ElementDType(data.Parameter.Type));
         var explicitSizes = call.Arguments.Where(a => SizeParameters.Contains(a.Parameter.Name)).ToList();
         if (explicitSizes.Count > 0)
         {
@@ -678,9 +678,7 @@ internal sealed partial class ShapeInterpreter
                 $"Linear({inFeatures} → {outFeatures}) applied to a 0-d tensor: its input needs a last dimension of {inFeatures}");
         if (Dim.ProvablyDiffer(shape.Last(), inFeatures))
         {
-            var hint = shape.Last().Equals(outFeatures)
-                ? "; it looks like the output of a layer of the same width: check the order of the layers"
-                : $"; make the layer nn.Linear({shape.Last()}, {outFeatures}) or give it [..., {inFeatures}]";
+            var hint = $"; make the layer nn.Linear({shape.Last()}, {outFeatures}) or give it [..., {inFeatures}]";
             return Report(DiagnosticDescriptors.ShapeLinear, call,
                 $"Linear({inFeatures} → {outFeatures}) applied to {Shapes.Format(shape)}: the last dimension must be {inFeatures}, not {shape.Last()}{hint}");
         }
@@ -705,8 +703,10 @@ internal sealed partial class ShapeInterpreter
         {
             if (tail is null && shape.Any(d => !d.IsKnown))
                 return new TensorValue(shape, input.DType);
-            return Report(DiagnosticDescriptors.ShapeLayerNorm, call,
-                $"LayerNorm({string.Join(", ", normalized)}) applied to {Shapes.Format(shape)}: the last dimension{(normalized.Length > 1 ? "s" : "")} must be {Shapes.Format(normalized)}");
+            var got = tail is null ? $"the tensor has only {shape.Length}" : Shapes.Format(tail.ToImmutableArray());
+            return Report(DiagnosticDescriptors.ShapeLayerNorm, call, normalized.Length == 1 && tail is not null
+                ? $"LayerNorm({normalized[0]}) applied to {Shapes.Format(shape)}: the last dimension must be {normalized[0]}, not {tail[0]}; make it nn.LayerNorm({tail[0]})"
+                : $"LayerNorm({string.Join(", ", normalized)}) applied to {Shapes.Format(shape)}: the last dimensions must be {Shapes.Format(normalized)}, not {got}");
         }
         return new TensorValue(shape, input.DType);
     }

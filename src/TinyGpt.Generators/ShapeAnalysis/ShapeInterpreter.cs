@@ -532,10 +532,23 @@ internal sealed partial class ShapeInterpreter
                 index = element.ContainingType.TupleElements.Select(e => e.Name).ToList().IndexOf(element.Name);
             return index >= 0 && index < tuple.Items.Length ? tuple.Items[index] : null;
         }
+        // torch.int64, torch.float32, …: the dtype aliases TorchSharp declares.
+        var memberType = (member as IFieldSymbol)?.Type ?? (member as IPropertySymbol)?.Type;
+        if (member.IsStatic && memberType is not null && torch.IsTorch(member) && torch.IsScalarType(memberType)
+            && DTypeAliases.TryGetValue(member.Name, out var alias))
+            return new DTypeValue(alias);
         if (fields is not null && op is IMemberReferenceOperation { Instance: null or IInstanceReferenceOperation })
             return fields.ValueOf(member);
         return null;
     }
+
+    private static readonly Dictionary<string, DType> DTypeAliases = new()
+    {
+        ["int64"] = DType.Int64, ["long"] = DType.Int64, ["int32"] = DType.Int32, ["int"] = DType.Int32,
+        ["int16"] = DType.Int16, ["short"] = DType.Int16, ["int8"] = DType.Int8, ["uint8"] = DType.UInt8,
+        ["float32"] = DType.Float32, ["float"] = DType.Float32, ["float64"] = DType.Float64, ["double"] = DType.Float64,
+        ["float16"] = DType.Float16, ["half"] = DType.Float16, ["bfloat16"] = DType.BFloat16, ["bool"] = DType.Bool,
+    };
 
     private AbstractValue? PropertyRead(IPropertyReferenceOperation property)
     {
