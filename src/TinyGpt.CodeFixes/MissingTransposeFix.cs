@@ -35,11 +35,9 @@ public sealed class MissingTransposeFix : CodeFixProvider
         {
             if (!diagnostic.Properties.ContainsKey(ShapeProblem.TransposeSecondFix) || diagnostic.AdditionalLocations.Count == 0)
                 continue;
-            if (root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax operand)
+            var node = root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true);
+            if ((node is ArgumentSyntax argument ? argument.Expression : node) is not ExpressionSyntax target)
                 continue;
-            if (operand is ArgumentSyntax argument)
-                operand = argument.Expression;
-            var target = operand;
             context.RegisterCodeFix(
                 CodeAction.Create(
                     $"Transpose '{target}': {target}.transpose(-2, -1)",
