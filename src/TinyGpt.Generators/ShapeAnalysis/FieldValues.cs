@@ -28,6 +28,8 @@ internal sealed class FieldValues
     /// <summary>An empty table: no member is known.</summary>
     public FieldValues() { }
 
+    public bool IsKnown(ISymbol member) => ValueOf(member) is not null;
+
     public AbstractValue? ValueOf(ISymbol member) =>
         values.TryGetValue(member.OriginalDefinition, out var value) ? value : null;
 

@@ -63,11 +63,49 @@ public sealed class ShapeAnalyzer : DiagnosticAnalyzer
                 symbolStart.RegisterOperationBlockStartAction(blockStart =>
                 {
                     var block = new Block(blockStart.OwningSymbol);
-                    blockStart.RegisterOperationAction(invocation =>
+                    blockStart.RegisterOperationAction(operation =>
                     {
-                        if (torch.IsTorch(((IInvocationOperation)invocation.Operation).TargetMethod))
-                            block.CallsTorch = true;
+                        var method = ((IInvocationOperation)operation.Operation).TargetMethod;
+                        if (!torch.IsTorch(method))
+                            return;
+                        block.CallsTorch = true;
+                        block.HasShapeSource |= ShapeSources.Contains(method.Name);
+                        block.ReshapesInPlace |= ShapeInterpreter.ReshapesInPlace(method.Name);
                     }, OperationKind.Invocation);
+                    blockStart.RegisterOperationAction(operation =>
+                    {
+                        if (operation.Operation.Type is INamedTypeSymbol created && torch.GptModel(created) is not null)
+                            block.HasShapeSource = true;
+                    }, OperationKind.ObjectCreation);
+                    blockStart.RegisterOperationAction(operation =>
+                    {
+                        var reference = (IMemberReferenceOperation)operation.Operation;
+                        if (!SymbolEqualityComparer.Default.Equals(reference.Member.ContainingType, type))
+                            return;
+                        block.ReadMembers.Add(reference.Member.OriginalDefinition);
+                        switch (reference.Parent)
+                        {
+                            case ISimpleAssignmentOperation assignment when assignment.Target == reference:
+                                block.AssignedMembers.Add(reference.Member.OriginalDefinition);
+                                break;
+                            case IAssignmentOperation assignment when assignment.Target == reference:
+                            case IIncrementOrDecrementOperation:
+                            case IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out }:
+                            case ITupleOperation:
+                                block.UnknownWrites.Add(reference.Member.OriginalDefinition);
+                                break;
+                        }
+                    }, OperationKind.FieldReference, OperationKind.PropertyReference);
+                    blockStart.RegisterOperationAction(operation =>
+                    {
+                        foreach (var member in operation.Operation switch
+                        {
+                            IFieldInitializerOperation field => field.InitializedFields.Cast<ISymbol>(),
+                            IPropertyInitializerOperation property => property.InitializedProperties,
+                            _ => [],
+                        })
+                            block.AssignedMembers.Add(member.OriginalDefinition);
+                    }, OperationKind.FieldInitializer, OperationKind.PropertyInitializer);
                     blockStart.RegisterOperationBlockEndAction(end =>
                     {
                         block.Operations = end.OperationBlocks;
@@ -80,10 +118,27 @@ public sealed class ShapeAnalyzer : DiagnosticAnalyzer
         });
     }
 
+    /// <summary>
+    /// The calls that make shapes known (creations with sizes, view/reshape, modules with sizes): a block
+    /// without one, and without a field whose shape or sizes are known, only passes along tensors of
+    /// unknown shape, so running it could prove nothing.
+    /// </summary>
+    private static readonly HashSet<string> ShapeSources =
+    [
+        "zeros", "ones", "empty", "rand", "randn", "full", "randint", "arange", "tensor", "from_array", "eye",
+        "view", "reshape", "Linear", "Embedding", "LayerNorm",
+    ];
+
+    /// <summary>What the operation callbacks saw in one code block (operation actions of a block run one at a time).</summary>
     private sealed class Block(ISymbol owner)
     {
         public ISymbol Owner { get; } = owner;
         public bool CallsTorch { get; set; }
+        public bool HasShapeSource { get; set; }
+        public bool ReshapesInPlace { get; set; }
+        public HashSet<ISymbol> ReadMembers { get; } = new(SymbolEqualityComparer.Default);
+        public HashSet<ISymbol> AssignedMembers { get; } = new(SymbolEqualityComparer.Default);
+        public HashSet<ISymbol> UnknownWrites { get; } = new(SymbolEqualityComparer.Default);
         public ImmutableArray<IOperation> Operations { get; set; } = [];
     }
 
@@ -94,10 +149,14 @@ public sealed class ShapeAnalyzer : DiagnosticAnalyzer
             if (!blocks.Any(b => b.CallsTorch))
                 return;
             var fields = LearnFields(type, blocks, torch, cancellationToken);
-            foreach (var block in blocks.Where(b => b.CallsTorch))
+            foreach (var block in blocks)
+            {
+                if (!block.CallsTorch || !(block.HasShapeSource || block.ReadMembers.Any(fields.IsKnown)))
+                    continue;
                 foreach (var operation in block.Operations)
                     foreach (var problem in ShapeInterpreter.Run(operation, block.Owner, torch, fields, cancellationToken).Problems)
                         report(problem.ToDiagnostic());
+            }
         }
         catch (Exception exception) when (exception is not OperationCanceledException && !rethrow)
         {
@@ -105,47 +164,29 @@ public sealed class ShapeAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    /// <summary>Runs the blocks that assign the type's fields and properties to learn what they hold.</summary>
+    /// <summary>Runs the blocks that assign the type's fields and properties from known sizes, to learn what they hold.</summary>
     private static FieldValues LearnFields(INamedTypeSymbol type, Block[] blocks, TorchSymbols torch, CancellationToken cancellationToken)
     {
         var writes = new List<(ISymbol, AbstractValue?)>();
-        var reshapedInPlace = false;
         foreach (var block in blocks)
         {
-            foreach (var operation in block.Operations)
+            writes.AddRange(block.UnknownWrites.Select(m => (m, (AbstractValue?)null)));
+            if (block.AssignedMembers.Count == 0)
+                continue;
+            var learned = false;
+            if (block.CallsTorch && block.HasShapeSource)
             {
-                var descendants = operation.DescendantsAndSelf().ToList();
-                var writesMembers = descendants.Any(op => op is IFieldInitializerOperation or IPropertyInitializerOperation
-                    || op is IAssignmentOperation { Target: IMemberReferenceOperation });
-                reshapedInPlace |= descendants.OfType<IInvocationOperation>().Any(i =>
-                    torch.IsTorch(i.TargetMethod) && ShapeInterpreter.ReshapesInPlace(i.TargetMethod.Name));
-                // A member passed by reference can be assigned anywhere.
-                foreach (var argument in descendants.OfType<IArgumentOperation>())
-                    if (argument.Parameter?.RefKind is RefKind.Ref or RefKind.Out && argument.Value is IMemberReferenceOperation member)
-                        writes.Add((member.Member, null));
-                if (!writesMembers)
-                    continue;
-                if (block.CallsTorch)
+                learned = true;
+                foreach (var operation in block.Operations)
                 {
                     var run = ShapeInterpreter.Run(operation, block.Owner, torch, fields: null, cancellationToken);
-                    if (run.Abandoned)
-                        writes.AddRange(MemberTargets(descendants).Select(m => (m, (AbstractValue?)null)));
-                    else
-                        writes.AddRange(run.MemberWrites);
+                    learned &= !run.Abandoned;
+                    writes.AddRange(run.MemberWrites);
                 }
-                else
-                    writes.AddRange(MemberTargets(descendants).Select(m => (m, (AbstractValue?)null)));
             }
+            if (!learned)
+                writes.AddRange(block.AssignedMembers.Select(m => (m, (AbstractValue?)null)));
         }
-        return new FieldValues(type, writes, reshapedInPlace);
+        return new FieldValues(type, writes, blocks.Any(b => b.ReshapesInPlace));
     }
-
-    private static IEnumerable<ISymbol> MemberTargets(IEnumerable<IOperation> operations) =>
-        operations.SelectMany(op => op switch
-        {
-            IAssignmentOperation { Target: IMemberReferenceOperation member } => new[] { member.Member },
-            IFieldInitializerOperation field => field.InitializedFields.Cast<ISymbol>(),
-            IPropertyInitializerOperation property => property.InitializedProperties.Cast<ISymbol>(),
-            _ => [],
-        });
 }

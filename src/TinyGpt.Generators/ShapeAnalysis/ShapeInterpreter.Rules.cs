@@ -348,7 +348,7 @@ internal sealed partial class ShapeInterpreter
     private AbstractValue? Attention(Call call, TensorValue query, TensorValue? key, TensorValue? value)
     {
         if (key?.Shape is not { Length: >= 2 } k || query.Shape is not { Length: >= 2 } q)
-            return new TensorValue(query.Shape is { } qs && value?.Shape is { Length: >= 1 } vs0 ? qs.SetItem(qs.Length - 1, vs0.Last()) : null, query.DType);
+            return new TensorValue(query.Shape is { Length: >= 1 } qs && value?.Shape is { Length: >= 1 } vs0 ? qs.SetItem(qs.Length - 1, vs0.Last()) : null, query.DType);
         if (Dim.ProvablyDiffer(q.Last(), k.Last()))
             return Report(DiagnosticDescriptors.ShapeMatmul, call,
                 $"scaled_dot_product_attention of query {Shapes.Format(q)} and key {Shapes.Format(k)}: their last dimensions (the head size) {q.Last()} and {k.Last()} differ");

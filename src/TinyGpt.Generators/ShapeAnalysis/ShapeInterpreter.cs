@@ -68,8 +68,9 @@ internal sealed partial class ShapeInterpreter
 
     private sealed class AbandonException : Exception;
 
+    /// <summary>A parameter: a tensor of unknown shape, or a [Gpt] model (its type fixes its sizes).</summary>
     private AbstractValue? InitialValue(ITypeSymbol type, string name) =>
-        torch.IsTensor(type) ? new TensorValue(null, null) : null;
+        torch.IsTensor(type) ? new TensorValue(null, null) : type is INamedTypeSymbol named ? torch.GptModel(named) : null;
 
     // ---------------------------------------------------------------- what the body writes
 
