@@ -15,6 +15,13 @@ public static class ShapeCorpus
 {
     private static string M(string body) => ShapeHarness.InMethod(body);
 
+    /// <summary>The model the [Gpt] cases use: BlockSize 8, VocabSize 65.</summary>
+    private const string SmallGpt = """
+        [Gpt(Layers = 1, Heads = 2, Embd = 16, BlockSize = 8, VocabSize = 65)]
+        public partial class SmallGpt;
+
+        """;
+
     public static readonly ShapeCase[] Bugs =
     [
         new("attention scores without transposing k", M("""
@@ -127,9 +134,7 @@ public static class ShapeCorpus
             var xs = new[] { torch.zeros(8, dtype: ScalarType.Int64), torch.zeros(9, dtype: ScalarType.Int64) };
             var batch = torch.stack(xs, 0);
             """), "TGPT109"),
-        new("generating past the context without cropping", """
-            [Gpt(Layers = 1, Heads = 2, Embd = 16, BlockSize = 8, VocabSize = 65)]
-            public partial class SmallGpt;
+        new("generating past the context without cropping", SmallGpt + """
             public static class Generation
             {
                 public static void Run()
@@ -140,9 +145,7 @@ public static class ShapeCorpus
                 }
             }
             """, "TGPT112"),
-        new("a [Gpt] model fed float ids", """
-            [Gpt(Layers = 1, Heads = 2, Embd = 16, BlockSize = 8, VocabSize = 65)]
-            public partial class SmallGpt;
+        new("a [Gpt] model fed float ids", SmallGpt + """
             public static class Generation
             {
                 public static void Run()
@@ -284,9 +287,7 @@ public static class ShapeCorpus
             var proj = nn.Linear(4 * headSize, nEmbd);
             var outp = proj.forward(torch.cat(heads, -1));
             """), null),
-        new("a generation loop that crops the context", """
-            [Gpt(Layers = 1, Heads = 2, Embd = 16, BlockSize = 8, VocabSize = 65)]
-            public partial class SmallGpt;
+        new("a generation loop that crops the context", SmallGpt + """
             public static class Generation
             {
                 public static Tensor Run(int steps)
@@ -306,9 +307,7 @@ public static class ShapeCorpus
                 }
             }
             """, null),
-        new("a [Gpt] model fed a full block", """
-            [Gpt(Layers = 1, Heads = 2, Embd = 16, BlockSize = 8, VocabSize = 65)]
-            public partial class SmallGpt;
+        new("a [Gpt] model fed a full block", SmallGpt + """
             public static class Forward
             {
                 public static Tensor Run()
