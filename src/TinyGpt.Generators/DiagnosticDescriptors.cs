@@ -108,4 +108,48 @@ internal static class DiagnosticDescriptors
         "TGPT016",
         "Precision is not a defined TinyGpt.Precision value",
         "Precision = {0} is not a TinyGpt.Precision value: use Precision.Float32 (0) or Precision.BFloat16 (1)");
+
+    // ---------------------------------------------------------------- shape analysis (TGPT101-112)
+    // Warnings on TorchSharp calls whose shapes are certainly wrong; each message is one whole sentence
+    // (operands' shapes, the rule, a hint), so the format is just that sentence.
+
+    private static DiagnosticDescriptor ShapeWarning(string id, string title) =>
+        new(id, title, "{0}", "TinyGpt.Shapes", DiagnosticSeverity.Warning, isEnabledByDefault: true,
+            description: "The TinyGpt shape analyzer follows tensor shapes through TorchSharp code and warns only when a call is certain to fail.");
+
+    public static readonly DiagnosticDescriptor ShapeMatmul = ShapeWarning(
+        "TGPT101", "Matrix product of shapes that do not multiply");
+
+    public static readonly DiagnosticDescriptor ShapeViewSize = ShapeWarning(
+        "TGPT102", "view or reshape to a different number of elements");
+
+    public static readonly DiagnosticDescriptor ShapeBroadcast = ShapeWarning(
+        "TGPT103", "Element-wise operation on shapes that do not broadcast");
+
+    public static readonly DiagnosticDescriptor ShapeMaskedFill = ShapeWarning(
+        "TGPT104", "masked_fill with a mask that does not broadcast to the tensor");
+
+    public static readonly DiagnosticDescriptor ShapeDimOutOfRange = ShapeWarning(
+        "TGPT105", "Dimension out of range");
+
+    public static readonly DiagnosticDescriptor ShapeLinear = ShapeWarning(
+        "TGPT106", "Linear applied to a tensor of another width");
+
+    public static readonly DiagnosticDescriptor ShapeEmbedding = ShapeWarning(
+        "TGPT107", "Embedding applied to ids that are not integers");
+
+    public static readonly DiagnosticDescriptor ShapeLayerNorm = ShapeWarning(
+        "TGPT108", "LayerNorm applied to a tensor of another width");
+
+    public static readonly DiagnosticDescriptor ShapeConcatenation = ShapeWarning(
+        "TGPT109", "cat or stack of tensors whose shapes do not fit together");
+
+    public static readonly DiagnosticDescriptor ShapeCrossEntropy = ShapeWarning(
+        "TGPT110", "cross_entropy of logits and targets whose shapes do not match");
+
+    public static readonly DiagnosticDescriptor ShapeNarrow = ShapeWarning(
+        "TGPT111", "narrow past the end of a dimension");
+
+    public static readonly DiagnosticDescriptor ShapeGptInput = ShapeWarning(
+        "TGPT112", "A [Gpt] model's forward given ids its guard rejects");
 }

@@ -168,10 +168,17 @@ public sealed partial class GptGenerator
     /// <summary>"the nearest valid Embd values are 128 and 132" (or just the one above when none is below).</summary>
     private static string NearestMultiples(int embd, int heads)
     {
-        long below = (long)embd / heads * heads, above = below + heads;
-        return below >= 1
+        var (below, above) = NearestValidEmbd(embd, heads);
+        return below is not null
             ? $"the nearest valid values are Embd {below} and Embd {above}"
             : $"the smallest valid value is Embd {above}";
+    }
+
+    /// <summary>The multiples of <paramref name="heads"/> around <paramref name="embd"/> (below is null when it would be under 1); TGPT004's code fix offers them.</summary>
+    internal static (long? Below, long Above) NearestValidEmbd(int embd, int heads)
+    {
+        long below = (long)embd / heads * heads, above = below + heads;
+        return (below >= 1 ? below : null, above);
     }
 
     /// <summary>Exact parameter and FLOP counts, in unbounded integers so that overflow can be detected.</summary>

@@ -129,7 +129,10 @@ public class GeneratedModelTests
         using var model = new SmallGpt();
         using var idx = zeros([2, 4], dtype: float32);
 
+        // The run-time guard is under test, so the call the shape analyzer rightly flags is meant.
+#pragma warning disable TGPT112
         var error = Assert.Throws<ArgumentException>(() => model.forward(idx));
+#pragma warning restore TGPT112
         Assert.StartsWith("SmallGpt.forward: idx must be int64 [B, T] with 1 ≤ T ≤ BlockSize (8); got float32 [2, 4]", error.Message);
     }
 
