@@ -12,7 +12,7 @@ namespace TinyGpt.App.Commands;
 public sealed class InfoSettings : TinyGptSettings
 {
     [CommandOption("-m|--model <NAME>")]
-    [Description("The model to describe: baby, shakespeare or bigram.")]
+    [Description("The model to describe: baby, shakespeare, lecture, modern or bigram.")]
     [DefaultValue(ModelCatalog.DefaultName)]
     public string Model { get; init; } = ModelCatalog.DefaultName;
 }
@@ -35,6 +35,8 @@ public sealed class InfoCommand(IAnsiConsole console) : Command<InfoSettings>
             $"[grey]Layers {config.Layers} · Heads {config.Heads} · Embd {config.Embd} · BlockSize {config.BlockSize} · " +
             $"VocabSize {config.VocabSize} · Dropout {config.Dropout.ToString(CultureInfo.InvariantCulture)} · " +
             $"Bias {config.Bias} · TieWeights {config.TieWeights}[/]");
+        if (!config.IsBigram)
+            console.MarkupLine($"[grey]{ArchitectureLine(config).EscapeMarkup()}[/]");
 
         var table = new Table().Border(TableBorder.Rounded)
             .Caption($"output shapes for one sequence of BlockSize tokens: B = 1, T = {config.BlockSize}")
@@ -59,6 +61,26 @@ public sealed class InfoCommand(IAnsiConsole console) : Command<InfoSettings>
         console.MarkupLine(Numbers.Invariant(
             $"Training defaults: {d.Steps} steps, batch {d.BatchSize}, lr {d.LearningRate} → {d.MinLearningRate} after {d.Warmup} warmup steps, evaluation every {d.EvalInterval} steps over {d.EvalIters} batches"));
         return ExitCodes.Success;
+    }
+
+    /// <summary>The architecture options, each as the attribute spells it.</summary>
+    internal static string ArchitectureLine(GptConfig c)
+    {
+        var norm = c.Norm == Norm.RmsNorm ? "RMSNorm" : "LayerNorm";
+        var parts = new List<string>
+        {
+            $"Activation {c.Activation}",
+            $"Norm {norm}{(c.NormWeights ? "" : " (parameter-free)")}",
+            c.Positions == Positions.Rotary ? Numbers.Invariant($"Positions Rotary (base {c.RopeBase})") : "Positions Learned",
+            c.KvHeads == c.Heads ? $"KvHeads {c.KvHeads} (= Heads)" : $"KvHeads {c.KvHeads} (grouped-query)",
+            $"QkNorm {c.QkNorm}",
+            $"EmbeddingNorm {c.EmbeddingNorm}",
+            c.LogitSoftcap > 0 ? Numbers.Invariant($"LogitSoftcap {c.LogitSoftcap}") : "LogitSoftcap off",
+            $"QkvBias {c.QkvBias}",
+            $"LmHeadBias {c.LmHeadBias}",
+            $"MlpHidden {c.MlpHidden}",
+        };
+        return string.Join(" · ", parts);
     }
 
     /// <summary>
