@@ -246,7 +246,6 @@ public sealed partial class GptGenerator
         w.Summary("Standard deviation of every Linear and Embedding weight at initialization (nanoGPT's 0.02).");
         w.Line("private const double InitStd = 0.02;");
         w.Line();
-        var residualStd = m.Arch.IsLecture ? "InitStd" : "ResidualInitStd";
         if (m.Arch.IsLecture)
         {
             WriteLectureInitWeights(w, m);
@@ -261,14 +260,7 @@ public sealed partial class GptGenerator
             "~ N(0, ResidualInitStd²), as GPT-2 scales them. LayerNorms keep TorchSharp's weight 1 and bias 0. The random",
             "weights all come from <c>RandomGenerator</c> (this overwrites the layers' own defaults), so nothing else running",
             "in the process can change them.");
-        using (w.Block("private void InitWeights()"))
-        {
-            w.Line("using var noGrad = global::TorchSharp.torch.no_grad();");
-            if (m.TieWeights)
-                w.Line("// transformer.wte.weight is also lm_head.weight (tied): one initialization serves both.");
-            WriteInitBody(w, m, residualStd);
-        }
-        w.Line();
+        WriteInitMethod(w, m, "ResidualInitStd");
     }
 
     /// <summary>The lecture's <c>_init_weights</c>: every Linear and Embedding weight N(0, 0.02²), every bias 0.</summary>
@@ -278,12 +270,18 @@ public sealed partial class GptGenerator
             "The lecture's initialization (<c>_init_weights</c> in its <c>gpt.py</c>): every Linear and Embedding weight",
             "~ N(0, InitStd²), every Linear bias 0; unlike nanoGPT, no smaller deviation for the residual projections.",
             "LayerNorms keep weight 1 and bias 0. The random weights all come from <c>RandomGenerator</c>.");
+        WriteInitMethod(w, m, "InitStd");
+    }
+
+    /// <summary><c>InitWeights()</c>, with <paramref name="residualStd"/> for the residual projections.</summary>
+    private static void WriteInitMethod(CodeWriter w, GptModel m, string residualStd)
+    {
         using (w.Block("private void InitWeights()"))
         {
             w.Line("using var noGrad = global::TorchSharp.torch.no_grad();");
             if (m.TieWeights)
                 w.Line("// transformer.wte.weight is also lm_head.weight (tied): one initialization serves both.");
-            WriteInitBody(w, m, "InitStd");
+            WriteInitBody(w, m, residualStd);
         }
         w.Line();
     }
@@ -523,8 +521,7 @@ public sealed partial class GptGenerator
     /// <summary>
     /// Whether training attends explicitly (nanoGPT's form without flash) rather than with libtorch's fused
     /// kernel: with dropout, the fused kernel would draw its mask with libtorch's serial sampler; in
-    /// bfloat16, explicit bfloat16 matmuls beat the fused kernel in float32 (measured: 2.7× at
-    /// shakespeare_char's shape with dropout, 1.2× at baby's without).
+    /// bfloat16, explicit bfloat16 matmuls beat the fused kernel in float32 (figures in bench/RESULTS.md).
     /// </summary>
     private static bool AttendsExplicitlyWhileTraining(GptModel m) => m.Dropout > 0 || IsBFloat16(m);
 

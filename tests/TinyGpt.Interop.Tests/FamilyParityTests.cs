@@ -46,6 +46,46 @@ public sealed class FamilyParityTests(ITestOutputHelper output) : IDisposable
     }
 
     [Theory]
+    [InlineData("lecture", StateDictLayout.Lecture)]
+    [InlineData("lecture-odd", StateDictLayout.Lecture)]
+    [InlineData("modern", StateDictLayout.Nanochat)]
+    [InlineData("nanochat-odd", StateDictLayout.Nanochat)]
+    [InlineData("nanochat-mqa", StateDictLayout.Nanochat)]
+    public void Exported_in_the_upstream_layout_the_upstream_model_loads_it_strictly(string name, StateDictLayout layout)
+    {
+        using var model = Build(name, seed: 4);
+        var exported = NanoGptExport.Write(model, "", temp["upstream.pt"], WeightFormat.Pt, layout);
+
+        AssertSame(name, model, tokens => FamilyReference.RunJson("logits", "--arch", FamilyModels.All[name].Arch, "--upstream",
+            "--config", Config(model), "--weights", exported.Weights, "--tokens", tokens, "--out", temp["logits.safetensors"]));
+    }
+
+    [Theory]
+    [InlineData("lecture", StateDictLayout.Lecture)]
+    [InlineData("lecture-odd", StateDictLayout.Lecture)]
+    [InlineData("modern", StateDictLayout.Nanochat)]
+    [InlineData("nanochat-odd", StateDictLayout.Nanochat)]
+    [InlineData("nanochat-mqa", StateDictLayout.Nanochat)]
+    public void Import_reads_the_upstream_state_dict_as_saved_there(string name, StateDictLayout layout)
+    {
+        using var model = Build(name, seed: 5);
+        ImportSummary? summary = null;
+        AssertSame(name, model, tokens => FamilyReference.RunJson("save-random", "--arch", FamilyModels.All[name].Arch,
+            "--config", Config(model), "--out", temp["upstream.pt"], "--seed", "6",
+            "--tokens", tokens, "--logits-out", temp["logits.safetensors"]),
+            before: () => summary = NanoGptImport.LoadInto(model, temp["upstream.pt"]));
+        Assert.Equal(layout, summary!.Layout);
+    }
+
+    [Fact]
+    public void Export_refuses_a_layout_whose_architecture_the_model_is_not()
+    {
+        using var model = Build("modern", seed: 1);
+        var error = Assert.Throws<ArgumentException>(() => NanoGptExport.Write(model, "", temp["x.pt"], WeightFormat.Pt, StateDictLayout.Lecture));
+        Assert.Contains("Activation is ReluSquared, the lecture's gpt.py has Relu", error.Message);
+    }
+
+    [Theory]
     [MemberData(nameof(FamilyModels.Names), MemberType = typeof(FamilyModels))]
     public void The_KV_cache_gives_the_logits_of_a_full_recompute(string name)
     {

@@ -20,7 +20,8 @@ then k heads, then v heads) and back.
 
 Commands (``reference_family.py COMMAND --help``):
   save-random  an upstream model with random weights: torch.save its own state dict, and logits for token ids
-  logits       load TinyGpt-layout weights (mapped into the upstream model, strictly), write logits and loss
+  logits       load TinyGpt-layout weights (mapped into the upstream model, strictly; or its own names with
+               --upstream), write logits and loss
 """
 
 import argparse
@@ -488,7 +489,8 @@ def cmd_logits(args):
     c = Config.load(args.config)
     build, _, from_tinygpt = ARCHITECTURES[args.arch]
     model = build(c)
-    model.load_state_dict(from_tinygpt(load_weights(args.weights), c, model), strict=True)
+    state = load_weights(args.weights)
+    model.load_state_dict(state if args.upstream else from_tinygpt(state, c, model), strict=True)
     run_logits(model, args.tokens, args.out)
 
 
@@ -510,6 +512,7 @@ def main(argv):
     p.add_argument("--weights", required=True)
     p.add_argument("--tokens", required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--upstream", action="store_true", help="the weights already have the upstream model's own names")
     p.set_defaults(run=cmd_logits)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
