@@ -83,3 +83,39 @@ public class ArchitectureTests
         Assert.Contains("lm_head = global::TorchSharp.torch.nn.Linear(Embd, VocabSize, hasBias: true);", lecture);
     }
 }
+
+/// <summary>The generator's copies of the option enums and defaults (it cannot reference the runtime) match the runtime's.</summary>
+public class OptionMirrorTests
+{
+    static IEnumerable<(string, int)> Members<T>() where T : struct, Enum =>
+        Enum.GetValues<T>().Select(v => (v.ToString(), Convert.ToInt32(v)));
+
+    [Fact]
+    public void Generator_mirrors_have_the_runtime_enum_names_and_values()
+    {
+        Assert.Equal(Members<Activation>(), Members<MlpActivation>());
+        Assert.Equal(Members<Norm>(), Members<NormKind>());
+        Assert.Equal(Members<Positions>(), Members<PositionKind>());
+    }
+
+    [Fact]
+    public void Generator_defaults_are_the_attributes()
+    {
+        var attribute = new GptAttribute { Heads = 6, Embd = 96, Bias = true };
+        var defaults = DeclaredOptions.Defaults;
+        Assert.Equal(defaults.Activation, (int)attribute.Activation);
+        Assert.Equal(defaults.Norm, (int)attribute.Norm);
+        Assert.Equal(defaults.NormWeights, attribute.NormWeights);
+        Assert.Equal(defaults.Positions, (int)attribute.Positions);
+        Assert.Equal(Architecture.DefaultRopeBase, attribute.RopeBase);
+        Assert.Equal(defaults.QkNorm, attribute.QkNorm);
+        Assert.Equal(defaults.EmbeddingNorm, attribute.EmbeddingNorm);
+        Assert.Equal(defaults.LogitSoftcap, attribute.LogitSoftcap);
+        Assert.Equal(defaults.LmHeadBias, attribute.LmHeadBias);
+        Assert.Equal(6, attribute.KvHeads);                  // not set: Heads
+        Assert.True(attribute.QkvBias);                      // not set: Bias
+        Assert.Equal(4 * 96, attribute.MlpHidden);           // not set: 4·Embd
+        var config = new GptConfig(2, 6, 96, 16, 65, Bias: true);
+        Assert.Equal((6, true, 384), (config.KvHeads, config.QkvBias!.Value, config.MlpHidden));
+    }
+}
