@@ -117,10 +117,7 @@ public sealed partial class GptGenerator
         using (w.Block($"public {Tensor} forward({Tensor} idx, KvCache cache)"))
         {
             w.Line("var room = BlockSize - cache.Length;", "positions left in the context window");
-            w.Line("if (idx.dtype != global::TorchSharp.torch.ScalarType.Int64 || idx.dim() != 2 || idx.shape[0] != cache.BatchSize || idx.shape[1] < 1 || idx.shape[1] > room)");
-            w.Line("    throw new global::System.ArgumentException(");
-            w.Line($"        $\"{name}.forward: idx must be int64 [B, T] with B = {{cache.BatchSize}} (the cache's) and 1 ≤ T ≤ BlockSize − cache.Length ({{room}}); got {{({Shapes}.Describe(idx))}}\",");
-            w.Line("        nameof(idx));");
+            w.Line($"global::TinyGpt.InputGuard.CachedTokens(idx, cache, room, \"{name}.forward\");", "int64 [cache.BatchSize, T], T ≤ room");
             w.Line("using var noGrad = global::TorchSharp.torch.no_grad();");
             w.Line("long B = idx.shape[0], T = idx.shape[1], past = cache.Length;", "batch, new tokens, cached positions");
             if (m.Arch.Learned)

@@ -219,10 +219,7 @@ public sealed partial class GptGenerator
         w.Line("/// <exception cref=\"global::System.ArgumentException\">idx is not int64 <c>[B, T]</c> with 1 ≤ T ≤ BlockSize.</exception>");
         using (w.Block($"public override {Tensor} forward({Tensor} idx)"))
         {
-            w.Line("if (idx.dtype != global::TorchSharp.torch.ScalarType.Int64 || idx.dim() != 2 || idx.shape[1] < 1 || idx.shape[1] > BlockSize)");
-            w.Line("    throw new global::System.ArgumentException(");
-            w.Line($"        $\"{m.ClassName}.forward: idx must be int64 [B, T] with 1 ≤ T ≤ BlockSize ({{BlockSize}}); got {{({Shapes}.Describe(idx))}}\",");
-            w.Line("        nameof(idx));");
+            w.Line($"global::TinyGpt.InputGuard.Tokens(idx, BlockSize, {where});", "int64 [B, T], 1 ≤ T ≤ BlockSize");
             WriteScopeOpen(w);
             w.Line("long B = idx.shape[0], T = idx.shape[1];", "batch size, sequence length");
             WriteEmbeddings(w, m);
