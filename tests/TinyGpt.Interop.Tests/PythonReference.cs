@@ -13,16 +13,19 @@ static class PythonReference
     const string Python = "/usr/bin/python3";
     const string Install = "apt-get install python3-torch libopenblas0-openmp";
 
-    static readonly Lazy<string> Script = new(FindScript);
+    static readonly Lazy<string> Script = new(() => FindScript("reference_gpt.py"));
     static readonly Lazy<string?> TorchProblem = new(() => ProbeTorch(Python));
 
     /// <summary>Runs a reference command and returns its standard output; fails the test on any error.</summary>
-    public static string Run(params string[] args)
+    public static string Run(params string[] args) => RunScript(Script.Value, args);
+
+    /// <summary>Runs another script of tests/python (e.g. reference_family.py) the same way.</summary>
+    public static string RunScript(string script, params string[] args)
     {
         RequireTorch(Python, TorchProblem.Value);
-        var (code, stdout, stderr) = Exec(Python, [Script.Value, .. args]);
+        var (code, stdout, stderr) = Exec(Python, [script, .. args]);
         if (code != 0)
-            throw new InvalidOperationException($"reference_gpt.py {string.Join(' ', args)} failed (exit {code}):\n{stderr}");
+            throw new InvalidOperationException($"{Path.GetFileName(script)} {string.Join(' ', args)} failed (exit {code}):\n{stderr}");
         return stdout;
     }
 
@@ -63,13 +66,14 @@ static class PythonReference
         return (process.ExitCode, stdout, stderr.Result);
     }
 
-    static string FindScript()
+    /// <summary>The path of tests/python/<paramref name="name"/>, found above the test binaries.</summary>
+    public static string FindScript(string name)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "tests", "python", "reference_gpt.py");
+            var candidate = Path.Combine(dir.FullName, "tests", "python", name);
             if (File.Exists(candidate)) return candidate;
         }
-        throw new FileNotFoundException("tests/python/reference_gpt.py not found above " + AppContext.BaseDirectory);
+        throw new FileNotFoundException($"tests/python/{name} not found above " + AppContext.BaseDirectory);
     }
 }

@@ -26,11 +26,25 @@ public sealed class ExportSettings : TinyGptSettings
     [Description("Replace --out and the JSON beside it if they exist; refused without it.")]
     public bool Overwrite { get; init; }
 
+    [CommandOption("--layout <LAYOUT>")]
+    [Description("Whose parameter names to write: nanogpt (default), lecture (ng-video-lecture's gpt.py) or nanochat.")]
+    public string? Layout { get; init; }
+
+    /// <summary>The chosen layout, or null when <see cref="Layout"/> names none.</summary>
+    internal StateDictLayout? ParsedLayout => (Layout?.Trim().ToLowerInvariant() ?? "nanogpt") switch
+    {
+        "nanogpt" => StateDictLayout.NanoGpt,
+        "lecture" => StateDictLayout.Lecture,
+        "nanochat" => StateDictLayout.Nanochat,
+        _ => null,
+    };
+
     /// <inheritdoc />
     protected override string? Check() =>
         string.IsNullOrWhiteSpace(Checkpoint) ? "--checkpoint needs a run directory, e.g. --checkpoint runs/baby."
         : string.IsNullOrWhiteSpace(Out) ? "--out needs a file, e.g. --out baby.safetensors."
         : Format is not null && Format.Trim().ToLowerInvariant() is not ("pt" or "safetensors") ? $"--format must be pt or safetensors; got '{Format}'."
+        : ParsedLayout is null ? $"--layout must be nanogpt, lecture or nanochat; got '{Layout}'."
         : base.Check();
 }
 
@@ -53,8 +67,8 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportSettings
 
         var files = InteropErrors.Translate(() => NanoGptExport.Write(
             model, checkpoint.Tokenizer.Vocabulary, settings.Out,
-            settings.Format is null ? null : WeightFormats.Parse(settings.Format)));
-        console.MarkupLine($"Wrote {files.Format.Name()} weights of {model.GetName().EscapeMarkup()} to [bold]{files.Weights.EscapeMarkup()}[/]");
+            settings.Format is null ? null : WeightFormats.Parse(settings.Format), settings.ParsedLayout!.Value));
+        console.MarkupLine($"Wrote {files.Format.Name()} weights of {model.GetName().EscapeMarkup()} under {UpstreamLayouts.Name(settings.ParsedLayout!.Value).EscapeMarkup()}'s names to [bold]{files.Weights.EscapeMarkup()}[/]");
         console.MarkupLine($"and its config and vocabulary to [bold]{files.Sidecar.EscapeMarkup()}[/].");
         return ExitCodes.Success;
     }

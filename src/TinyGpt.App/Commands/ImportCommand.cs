@@ -68,6 +68,8 @@ public sealed class ImportCommand(IAnsiConsole console) : Command<ImportSettings
         var written = InteropErrors.Translate(() => Checkpoint.Save(settings.Out, model, optimizer: null, metadata, isBest: true));
 
         console.MarkupLine($"Imported {summary.Loaded} tensors ({summary.Format.Name()}) into {model.GetName().EscapeMarkup()}; vocabulary: {vocabularySource.EscapeMarkup()}.");
+        if (summary.Layout != StateDictLayout.NanoGpt)
+            console.MarkupLine($"The file has {UpstreamLayouts.Name(summary.Layout).EscapeMarkup()}'s names; they were mapped to nanoGPT's (one fused attn.c_attn).");
         if (summary.DroppedMaskBuffers.Count > 0)
             console.MarkupLine($"Dropped {summary.DroppedMaskBuffers.Count} causal-mask buffers (*.attn.bias), which old PyTorch versions store.");
         if (summary.StrippedCompilePrefix)

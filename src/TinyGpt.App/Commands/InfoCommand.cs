@@ -12,7 +12,7 @@ namespace TinyGpt.App.Commands;
 public sealed class InfoSettings : TinyGptSettings
 {
     [CommandOption("-m|--model <NAME>")]
-    [Description("The model to describe: baby, shakespeare or bigram.")]
+    [Description("The model to describe: baby, shakespeare, lecture, modern or bigram.")]
     [DefaultValue(ModelCatalog.DefaultName)]
     public string Model { get; init; } = ModelCatalog.DefaultName;
 }
@@ -40,6 +40,9 @@ public sealed class InfoCommand(IAnsiConsole console) : Command<InfoSettings>
         ];
         foreach (var line in Lines(hyperparameters, " · ", width))
             console.MarkupLine($"[grey]{line.EscapeMarkup()}[/]");
+        if (!config.IsBigram)
+            foreach (var line in Lines(ArchitectureParts(config), " · ", width))
+                console.MarkupLine($"[grey]{line.EscapeMarkup()}[/]");
 
         var rows = ModuleShapes.Describe(model, entry.Name, config.BlockSize);
         var layout = ModuleTable.Fit(rows, width);
@@ -56,6 +59,26 @@ public sealed class InfoCommand(IAnsiConsole console) : Command<InfoSettings>
         console.MarkupLine(Numbers.Invariant(
             $"Training defaults: {d.Steps} steps, batch {d.BatchSize}, lr {d.LearningRate} → {d.MinLearningRate} after {d.Warmup} warmup steps, evaluation every {d.EvalInterval} steps over {d.EvalIters} batches"));
         return ExitCodes.Success;
+    }
+
+    /// <summary>The architecture options, each as the attribute spells it.</summary>
+    internal static IEnumerable<string> ArchitectureParts(GptConfig c)
+    {
+        var norm = c.Norm == Norm.RmsNorm ? "RMSNorm" : "LayerNorm";
+        var parts = new List<string>
+        {
+            $"Activation {c.Activation}",
+            $"Norm {norm}{(c.NormWeights ? "" : " (parameter-free)")}",
+            c.Positions == Positions.Rotary ? Numbers.Invariant($"Positions Rotary (base {c.RopeBase})") : "Positions Learned",
+            c.KvHeads == c.Heads ? $"KvHeads {c.KvHeads} (= Heads)" : $"KvHeads {c.KvHeads} (grouped-query)",
+            $"QkNorm {c.QkNorm}",
+            $"EmbeddingNorm {c.EmbeddingNorm}",
+            c.LogitSoftcap > 0 ? Numbers.Invariant($"LogitSoftcap {c.LogitSoftcap}") : "LogitSoftcap off",
+            $"QkvBias {c.QkvBias}",
+            $"LmHeadBias {c.LmHeadBias}",
+            $"MlpHidden {c.MlpHidden}",
+        };
+        return parts;
     }
 
     /// <summary><paramref name="parts"/> joined by <paramref name="separator"/>, broken between parts so that no line exceeds <paramref name="width"/>.</summary>

@@ -12,7 +12,7 @@ namespace TinyGpt.App.Commands;
 public sealed class TrainSettings : TinyGptSettings
 {
     [CommandOption("-m|--model <NAME>")]
-    [Description("The model to train: baby, shakespeare or bigram. Default: baby, or with --resume the checkpoint's model.")]
+    [Description("The model to train: baby, shakespeare, lecture, modern or bigram. Default: baby, or with --resume the checkpoint's model.")]
     public string? Model { get; init; }
 
     [CommandOption("--steps <N>")]

@@ -27,13 +27,13 @@ public static class ModuleShapes
     public static IReadOnlyList<ModuleRow> Describe(LanguageModel model, string name, int length)
     {
         var rows = new List<ModuleRow>();
-        Walk(model, name, "", 0, input: [1, length], length, rows, owners: []);
+        Walk(model, name, "", 0, input: [1, length], length, rows, owners: [], model.Config);
         rows[0] = rows[0] with { Output = Measure(model, length) };
         return rows;
     }
 
     private static long[]? Walk(nn.Module module, string name, string path, int depth, long[]? input, int length,
-        List<ModuleRow> rows, Dictionary<nint, string> owners)
+        List<ModuleRow> rows, Dictionary<nint, string> owners, GptConfig config)
     {
         var index = rows.Count;
         rows.Add(new ModuleRow(depth, name, TypeName(module), null, LanguageModel.DistinctNamedParameters(module).Sum(np => np.Parameter.numel())));
@@ -44,8 +44,9 @@ public static class ModuleShapes
         foreach (var (childName, child) in children)
         {
             // Position embeddings [T, C] broadcast into the token stream [1, T, C]: the stream goes on.
-            var output = Walk(child, childName, path.Length == 0 ? childName : $"{path}.{childName}", depth + 1, current, length, rows, owners);
-            if (output is not null && (current is null || output.Length >= current.Length))
+            var output = Walk(child, childName, path.Length == 0 ? childName : $"{path}.{childName}", depth + 1, current, length, rows, owners, config);
+            // QK-norm works on the heads beside the stream; the stream goes on.
+            if (output is not null && childName is not ("q_norm" or "k_norm") && (current is null || output.Length >= current.Length))
                 current = output;
         }
         var result = children.Count > 0 ? current : module switch
@@ -53,6 +54,9 @@ public static class ModuleShapes
             Embedding e when name == "wpe" => [length, e.weight!.shape[1]],
             Embedding e => [1, length, e.weight!.shape[1]],
             Linear l => [1, length, l.weight!.shape[0]],
+            // QK-norm acts on each head: queries [1, nh, T, hs], keys [1, nkv, T, hs].
+            _ when name == "q_norm" => [1, config.Heads, length, config.HeadSize],
+            _ when name == "k_norm" => [1, config.KvHeads, length, config.HeadSize],
             _ => input,
         };
         rows[index] = rows[index] with { Output = result };

@@ -17,9 +17,14 @@ public static class NanoGptExport
     /// <param name="vocabulary">The characters in token-id order, e.g. the corpus tokenizer's; at most <c>VocabSize</c> of them.</param>
     /// <param name="path">The weights file to write; folders are created.</param>
     /// <param name="format">Which format; by default the one <paramref name="path"/>'s extension names, else safetensors.</param>
-    /// <exception cref="ArgumentException">The path ends in <c>.json</c>, or the vocabulary is longer than the model's or repeats a character.</exception>
+    /// <exception cref="ArgumentException">
+    /// The path ends in <c>.json</c>, the vocabulary is longer than the model's or repeats a character, or the model is
+    /// not <paramref name="layout"/>'s architecture.
+    /// </exception>
+    /// <param name="layout">Whose names to write: nanoGPT's (the default, TinyGpt's own), the lecture's <c>gpt.py</c>'s or nanochat's.</param>
     /// <exception cref="InvalidOperationException">The model's state dict is not nanoGPT's layout (a generator bug; the message lists the differences).</exception>
-    public static ExportedFiles Write(LanguageModel model, string vocabulary, string path, WeightFormat? format = null)
+    public static ExportedFiles Write(LanguageModel model, string vocabulary, string path, WeightFormat? format = null,
+        StateDictLayout layout = StateDictLayout.NanoGpt)
     {
         var config = model.Config;
         var chosen = format ?? WeightFormats.FromExtension(path) ?? WeightFormat.Safetensors;
@@ -38,7 +43,8 @@ public static class NanoGptExport
         var sidecar = NanoGptSidecar.PathFor(path);
         if (Path.GetFullPath(sidecar) == Path.GetFullPath(path))
             throw new ArgumentException($"{path}: the weights file needs an extension other than .json (the config JSON goes beside it)", nameof(path));
-        StateDictFile.Save(state, path, chosen);
+        using var scope = TorchSharp.torch.NewDisposeScope();                     // the views an upstream layout makes
+        StateDictFile.Save(UpstreamLayouts.FromTinyGpt(state, config, layout), path, chosen);
         new NanoGptSidecar(config, vocabulary, model.GetName(), Path.GetFileName(path), chosen).Write(sidecar);
         return new ExportedFiles(path, sidecar, chosen);
     }

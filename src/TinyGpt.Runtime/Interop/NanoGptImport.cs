@@ -9,7 +9,9 @@ namespace TinyGpt.Interop;
 public static class NanoGptImport
 {
     /// <summary>
-    /// Reads <paramref name="path"/> and copies its tensors into <paramref name="model"/>. Accepts
+    /// Reads <paramref name="path"/> and copies its tensors into <paramref name="model"/>. The file may also hold the
+    /// lecture's <c>gpt.py</c> names or nanochat's (<see cref="StateDictLayout"/>, detected from the keys), which are
+    /// mapped to TinyGpt's first (<see cref="UpstreamLayouts.ToTinyGpt"/>). Accepts
     /// and drops the causal-mask buffers old PyTorch versions save (<c>transformer.h.{i}.attn.bias</c>,
     /// <c>[1, 1, T, T]</c>) and strips a <c>_orig_mod.</c> prefix (<c>torch.compile</c>). For a tied
     /// model either tied name suffices; where both are present they must be equal. Nothing is
@@ -24,8 +26,10 @@ public static class NanoGptImport
     public static ImportSummary LoadInto(LanguageModel model, string path)
     {
         using var scope = NewDisposeScope();
-        var file = StateDictFile.Load(path);
+        var loaded = StateDictFile.Load(path);
         var format = WeightFormats.Detect(path);
+        var layout = UpstreamLayouts.Detect(loaded.Keys);
+        var file = UpstreamLayouts.ToTinyGpt(loaded, layout);
         try
         {
             var target = model.state_dict();
@@ -65,11 +69,11 @@ public static class NanoGptImport
                     parameter.copy_(from);
                 }
             }
-            return new ImportSummary(format, target.Count, dropped, stripped);
+            return new ImportSummary(format, target.Count, dropped, stripped, layout);
         }
         finally
         {
-            foreach (var tensor in file.Values) tensor.Dispose();
+            foreach (var tensor in file.Values.Concat(loaded.Values)) tensor.Dispose();
         }
     }
 

@@ -15,40 +15,54 @@ public static class NanoGptLayout
     /// <summary>Prefix <c>torch.compile</c> puts before every key of the module it wraps.</summary>
     public const string CompilePrefix = "_orig_mod.";
 
-    /// <summary>Name → shape for <paramref name="config"/>; both tied names are listed.</summary>
+    /// <summary>
+    /// Name → shape for <paramref name="config"/>; both tied names are listed. The architecture options keep
+    /// nanoGPT's names: one fused <c>attn.c_attn</c> of <c>[(Heads + 2·KvHeads)·HeadSize, Embd]</c> (rows: q heads,
+    /// then k heads, then v heads), no <c>wpe</c> with rotary positions, no tensors for parameter-free norms,
+    /// <c>attn.q_norm</c>/<c>attn.k_norm</c> with QK-norm weights, <c>transformer.ln_emb</c> for the embedding norm,
+    /// <c>mlp.c_up</c> (W₃) for SwiGLU and <c>lm_head.bias</c> only with <see cref="GptConfig.LmHeadBias"/>.
+    /// </summary>
     /// <exception cref="NotSupportedException">The bigram baseline, which nanoGPT has no counterpart for.</exception>
     public static IReadOnlyList<(string Name, long[] Shape)> For(GptConfig config)
     {
         if (config.IsBigram)
             throw new NotSupportedException("the bigram baseline has no nanoGPT counterpart; only [Gpt] models move to and from nanoGPT");
-        long c = config.Embd;
-        var list = new List<(string, long[])>
+        long c = config.Embd, hs = config.HeadSize, hidden = config.MlpHidden;
+        var list = new List<(string, long[])> { (TokenEmbedding, [config.VocabSize, c]) };
+        if (config.Positions == Positions.Learned)
+            list.Add(("transformer.wpe.weight", [config.BlockSize, c]));
+        void Norm(string prefix, long width)
         {
-            (TokenEmbedding, [config.VocabSize, c]),
-            ("transformer.wpe.weight", [config.BlockSize, c]),
-        };
-        void Norm(string prefix)
-        {
-            list.Add((prefix + ".weight", [c]));
-            if (config.Bias) list.Add((prefix + ".bias", [c]));
+            if (!config.NormWeights) return;
+            list.Add((prefix + ".weight", [width]));
+            if (config.Bias && config.Norm == TinyGpt.Norm.LayerNorm) list.Add((prefix + ".bias", [width]));
         }
-        void Linear(string prefix, long outFeatures, long inFeatures)
+        void Linear(string prefix, long outFeatures, long inFeatures, bool bias)
         {
             list.Add((prefix + ".weight", [outFeatures, inFeatures]));
-            if (config.Bias) list.Add((prefix + ".bias", [outFeatures]));
+            if (bias) list.Add((prefix + ".bias", [outFeatures]));
         }
+        if (config.EmbeddingNorm)
+            Norm("transformer.ln_emb", c);
         for (var i = 0; i < config.Layers; i++)
         {
             var h = $"transformer.h.{i}";
-            Norm($"{h}.ln_1");
-            Linear($"{h}.attn.c_attn", 3 * c, c);
-            Linear($"{h}.attn.c_proj", c, c);
-            Norm($"{h}.ln_2");
-            Linear($"{h}.mlp.c_fc", 4 * c, c);
-            Linear($"{h}.mlp.c_proj", c, 4 * c);
+            Norm($"{h}.ln_1", c);
+            Linear($"{h}.attn.c_attn", (config.Heads + 2L * config.KvHeads) * hs, c, config.QkvBias ?? config.Bias);
+            if (config.QkNorm)
+            {
+                Norm($"{h}.attn.q_norm", hs);
+                Norm($"{h}.attn.k_norm", hs);
+            }
+            Linear($"{h}.attn.c_proj", c, c, config.Bias);
+            Norm($"{h}.ln_2", c);
+            Linear($"{h}.mlp.c_fc", hidden, c, config.Bias);
+            if (config.Activation == Activation.SwiGlu)
+                Linear($"{h}.mlp.c_up", hidden, c, config.Bias);
+            Linear($"{h}.mlp.c_proj", c, hidden, config.Bias);
         }
-        Norm("transformer.ln_f");
-        list.Add((LmHead, [config.VocabSize, c]));
+        Norm("transformer.ln_f", c);
+        Linear("lm_head", config.VocabSize, c, config.LmHeadBias);
         return list;
     }
 

@@ -6,21 +6,16 @@ namespace TinyGpt;
 public static class MemoryGuard
 {
     /// <summary>
-    /// Parameters of nanoGPT's architecture for <paramref name="config"/> (a bigram model: a
-    /// VocabSize × VocabSize table), counting a tied LM head once.
+    /// Parameters of the architecture <paramref name="config"/> describes (a bigram model: a VocabSize × VocabSize
+    /// table), counting a tied LM head once: the tensors of <see cref="Interop.NanoGptLayout.For"/>.
     /// </summary>
     public static long CountParameters(GptConfig config)
     {
-        long v = config.VocabSize, e = config.Embd, t = config.BlockSize, l = config.Layers;
         if (config.IsBigram)
-            return v * v;
-        var bias = config.Bias ? 1L : 0L;
-        var layerNorm = e + bias * e;
-        var attention = e * 3 * e + bias * 3 * e + e * e + bias * e;
-        var mlp = e * 4 * e + bias * 4 * e + 4 * e * e + bias * e;
-        var block = 2 * layerNorm + attention + mlp;
-        var head = config.TieWeights ? 0 : v * e;
-        return v * e + t * e + l * block + layerNorm + head;
+            return (long)config.VocabSize * config.VocabSize;
+        return Interop.NanoGptLayout.For(config)
+            .Where(t => !(config.TieWeights && t.Name == Interop.NanoGptLayout.LmHead))
+            .Sum(t => t.Shape.Aggregate(1L, (n, d) => n * d));
     }
 
     /// <summary>

@@ -111,10 +111,7 @@ partial class BabyGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICachedLa
     /// <exception cref="global::System.ArgumentException">idx is not int64 <c>[B, T]</c> with 1 ≤ T ≤ BlockSize.</exception>
     public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor idx)
     {
-        if (idx.dtype != global::TorchSharp.torch.ScalarType.Int64 || idx.dim() != 2 || idx.shape[1] < 1 || idx.shape[1] > BlockSize)
-            throw new global::System.ArgumentException(
-                $"BabyGpt.forward: idx must be int64 [B, T] with 1 ≤ T ≤ BlockSize ({BlockSize}); got {(global::TinyGpt.Shapes.Describe(idx))}",
-                nameof(idx));
+        global::TinyGpt.InputGuard.Tokens(idx, BlockSize, "BabyGpt.forward"); // int64 [B, T], 1 ≤ T ≤ BlockSize
         using var scope = global::TorchSharp.torch.NewDisposeScope();   // intermediates go on return; autograd keeps what backward needs
         long B = idx.shape[0], T = idx.shape[1];                        // batch size, sequence length
         var pos = global::TorchSharp.torch.arange(
@@ -149,10 +146,7 @@ partial class BabyGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICachedLa
     public global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor idx, KvCache cache)
     {
         var room = BlockSize - cache.Length;                            // positions left in the context window
-        if (idx.dtype != global::TorchSharp.torch.ScalarType.Int64 || idx.dim() != 2 || idx.shape[0] != cache.BatchSize || idx.shape[1] < 1 || idx.shape[1] > room)
-            throw new global::System.ArgumentException(
-                $"BabyGpt.forward: idx must be int64 [B, T] with B = {cache.BatchSize} (the cache's) and 1 ≤ T ≤ BlockSize − cache.Length ({room}); got {(global::TinyGpt.Shapes.Describe(idx))}",
-                nameof(idx));
+        global::TinyGpt.InputGuard.CachedTokens(idx, cache, room, "BabyGpt.forward"); // int64 [cache.BatchSize, T], T ≤ room
         using var noGrad = global::TorchSharp.torch.no_grad();
         long B = idx.shape[0], T = idx.shape[1], past = cache.Length;   // batch, new tokens, cached positions
         var pos = global::TorchSharp.torch.arange(
