@@ -108,4 +108,46 @@ internal static class DiagnosticDescriptors
         "TGPT016",
         "Precision is not a defined TinyGpt.Precision value",
         "Precision = {0} is not a TinyGpt.Precision value: use Precision.Float32 (0) or Precision.BFloat16 (1)");
+
+    /// <summary>{0} KvHeads, {1} Heads, {2} why not, {3} the valid values.</summary>
+    public static readonly DiagnosticDescriptor KvHeadsInvalid = Error(
+        "TGPT017",
+        "KvHeads does not divide Heads",
+        "KvHeads = {0} does not fit Heads = {1}: {2}; every key/value head serves the same number of query heads, so KvHeads must divide Heads ({3})");
+
+    /// <summary>{0} Embd, {1} Heads, {2} HeadSize, {3} the nearest valid Embd values.</summary>
+    public static readonly DiagnosticDescriptor RotaryOddHeadSize = Error(
+        "TGPT018",
+        "Rotary positions need an even head size",
+        "Positions.Rotary needs an even HeadSize, but Embd {0} / Heads {1} = {2}: rotary embeddings turn each head's dimensions in pairs (x[..., :hs/2] with x[..., hs/2:]); {3}");
+
+    /// <summary>{0} value, {1} what is wrong with it.</summary>
+    public static readonly DiagnosticDescriptor LogitSoftcapInvalid = Error(
+        "TGPT019",
+        "LogitSoftcap is negative or not finite",
+        "LogitSoftcap = {0} is {1}: the logits become c·tanh(logits / c) for a finite c > 0, and 0 turns the softcap off");
+
+    /// <summary>{0} value, {1} the default 4·Embd.</summary>
+    public static readonly DiagnosticDescriptor MlpHiddenBelowOne = Error(
+        "TGPT020",
+        "MlpHidden is below 1",
+        "MlpHidden = {0} is below 1: the MLP needs at least one hidden unit (leave it unset for 4·Embd = {1})");
+
+    /// <summary>{0} value.</summary>
+    public static readonly DiagnosticDescriptor RopeBaseInvalid = Error(
+        "TGPT021",
+        "RopeBase is not above 1",
+        "RopeBase = {0} must be a finite number above 1: position p turns pair i of a head by p·RopeBase^(−2i/HeadSize), and a base of 1 or less turns every position alike");
+
+    /// <summary>{0} the property (and enum) name, {1} the number given, {2} the defined values.</summary>
+    public static readonly DiagnosticDescriptor OptionUndefined = Error(
+        "TGPT022",
+        "An architecture option is not a defined enum value",
+        "{0} = {1} is not a TinyGpt.{0} value: use {2}");
+
+    /// <summary>{0} value.</summary>
+    public static readonly DiagnosticDescriptor RopeBaseWithoutRotary = Error(
+        "TGPT023",
+        "RopeBase is set on a model without rotary positions",
+        "RopeBase = {0} has no effect: it is the base of rotary position embeddings, and this model has Positions.Learned; set Positions = Positions.Rotary or remove RopeBase");
 }

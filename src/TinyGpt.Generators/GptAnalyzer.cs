@@ -35,6 +35,13 @@ public sealed class GptAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.ClassIsFileLocal,
         DiagnosticDescriptors.MemberClashes,
         DiagnosticDescriptors.PrecisionUndefined,
+        DiagnosticDescriptors.KvHeadsInvalid,
+        DiagnosticDescriptors.RotaryOddHeadSize,
+        DiagnosticDescriptors.LogitSoftcapInvalid,
+        DiagnosticDescriptors.MlpHiddenBelowOne,
+        DiagnosticDescriptors.RopeBaseInvalid,
+        DiagnosticDescriptors.OptionUndefined,
+        DiagnosticDescriptors.RopeBaseWithoutRotary,
     ];
 
     /// <inheritdoc/>

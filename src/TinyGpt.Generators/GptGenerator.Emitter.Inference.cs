@@ -63,15 +63,21 @@ public sealed partial class GptGenerator
     /// <summary>The fused QKV projection split into heads; shared by the full and the cached attention.</summary>
     private static void WriteQueryKeyValue(CodeWriter w, GptModel m, bool cached = false)
     {
-        w.Line($"var qkv = {Linear(m, "c_attn", "x")}.split(Embd, dim: 2);", Typed(m, "3 × [B, T, C]"));
+        var grouped = m.Arch.Grouped(m.Heads);
+        if (grouped)
+            w.Line($"var qkv = {Linear(m, "c_attn", "x")}.split([Embd, KvHeads * HeadSize, KvHeads * HeadSize], dim: 2);",
+                Typed(m, "[B, T, C], 2 × [B, T, nkv·hs]"));
+        else
+            w.Line($"var qkv = {Linear(m, "c_attn", "x")}.split(Embd, dim: 2);", Typed(m, "3 × [B, T, C]"));
         // bfloat16 models keep q, k, v in bfloat16 for the explicit attention of training; the fused kernel
         // (eval mode, and the KV cache, which holds float32) gets float32 copies, since libtorch's fused CPU
-        // attention is slower in bfloat16 (4× at T 64, hs 32; 1.1× at T 256, hs 64; bench --layouts).
+        // attention is slower in bfloat16 (bench/RESULTS.md, --layouts).
         var cast = IsBFloat16(m) && cached ? $".to({ScalarType}.Float32)" : "";
-        var comment = cast != "" ? "[B, nh, T, hs] float32 for the attention" : Typed(m, "[B, nh, T, hs]");
-        w.Line($"var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2){cast};", comment);
-        w.Line($"var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2){cast};", comment);
-        w.Line($"var v = qkv[2].view(B, T, Heads, HeadSize).transpose(1, 2){cast};", comment);
+        string Comment(string heads) => cast != "" ? $"[B, {heads}, T, hs] float32 for the attention" : Typed(m, $"[B, {heads}, T, hs]");
+        var kvHeads = grouped ? "KvHeads" : "Heads";
+        w.Line($"var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2){cast};", Comment("nh"));
+        w.Line($"var k = qkv[1].view(B, T, {kvHeads}, HeadSize).transpose(1, 2){cast};", Comment(KvLabel(m)));
+        w.Line($"var v = qkv[2].view(B, T, {kvHeads}, HeadSize).transpose(1, 2){cast};", Comment(KvLabel(m)));
     }
 
     private static void WriteBFloat16Linear(CodeWriter w, GptModel m)
@@ -117,14 +123,22 @@ public sealed partial class GptGenerator
             w.Line("        nameof(idx));");
             w.Line("using var noGrad = global::TorchSharp.torch.no_grad();");
             w.Line("long B = idx.shape[0], T = idx.shape[1], past = cache.Length;", "batch, new tokens, cached positions");
-            w.Line("var pos = global::TorchSharp.torch.arange(");
-            w.Line("    past, past + T, dtype: global::TorchSharp.torch.ScalarType.Int64, device: idx.device);", "[T] positions past … past+T-1");
-            w.Line("var x = transformer.wte.forward(idx) + transformer.wpe.forward(pos);", "[B, T, C] (no dropout: inference)");
+            if (m.Arch.Learned)
+            {
+                w.Line("var pos = global::TorchSharp.torch.arange(");
+                w.Line("    past, past + T, dtype: global::TorchSharp.torch.ScalarType.Int64, device: idx.device);", "[T] positions past … past+T-1");
+                w.Line("var x = transformer.wte.forward(idx) + transformer.wpe.forward(pos);", "[B, T, C] (no dropout: inference)");
+            }
+            else
+                w.Line("var x = transformer.wte.forward(idx);", "[B, T, C] (rotary: positions enter in attention)");
+            if (m.Arch.EmbeddingNorm)
+                w.Line("x = transformer.ln_emb.forward(x);", "[B, T, C] normalized");
             w.Line("for (var layer = 0; layer < Layers; layer++)");
             w.Line("    x = transformer.h[layer].forward(x, cache, layer);", "[B, T, C], caching keys and values");
             w.Line("cache.Advance(T);");
             w.Line("x = transformer.ln_f.forward(x.narrow(1, T - 1, 1));", "[B, 1, C] the last position only");
             WriteLmHead(w, m, "x", "[B, 1, V]");
+            WriteSoftcap(w, m, "[B, 1, V]");
             w.Line("return logits.view(B, VocabSize);", "[B, V]");
         }
         w.Line();
@@ -143,14 +157,14 @@ public sealed partial class GptGenerator
     {
         w.Summary([
             $"The KV cache of {m.ClassName}: keys and values of every block for up to BlockSize positions,",
-            $"<c>[Layers, B, nh, BlockSize, hs]</c> = <c>[{m.Layers}, B, {m.Heads}, {m.BlockSize}, {m.HeadSize}]</c> each, in float32 (the attention's precision).",
+            $"<c>[Layers, B, {KvLabel(m)}, BlockSize, hs]</c> = <c>[{m.Layers}, B, {m.Arch.KvHeads}, {m.BlockSize}, {m.HeadSize}]</c> each, in float32 (the attention's precision).",
             $"Made by <c>CreateCache</c>; <c>forward(idx, cache)</c> fills it."]);
         w.Line(GeneratedCode);
         using (w.Block("public sealed class KvCache : global::TinyGpt.KeyValueCache"))
         {
             w.Summary("Allocates an empty cache for <paramref name=\"batchSize\"/> sequences on <paramref name=\"device\"/> (default: the CPU).");
             w.Line($"public KvCache(long batchSize, global::TorchSharp.torch.Device? device = null)");
-            w.Line($"    : base(Layers, batchSize, Heads, BlockSize, HeadSize, {ScalarType}.Float32, device)");
+            w.Line($"    : base(Layers, batchSize, {(m.Arch.Grouped(m.Heads) ? "KvHeads" : "Heads")}, BlockSize, HeadSize, {ScalarType}.Float32, device)");
             w.Line("{");
             w.Line("}");
         }
@@ -179,6 +193,7 @@ public sealed partial class GptGenerator
         {
             w.Line("long B = x.shape[0], T = x.shape[1], C = x.shape[2];", "batch size, new positions, Embd");
             WriteQueryKeyValue(w, m, cached: true);
+            WriteRotaryAndQkNorm(w, m, "cache.Length");
             w.Line("var y = cache.Attend(layer, q, k, v);", "[B, nh, T, hs] over cache.Length + T keys");
             w.Line("y = y.transpose(1, 2).contiguous().view(B, T, C);", "[B, T, C]");
             w.Line($"return {Linear(m, "c_proj", "y")};", Typed(m, "[B, T, C]"));

@@ -57,6 +57,13 @@ public sealed partial class GptGenerator
         double dropout = DefaultDropout;
         bool bias = DefaultBias, tieWeights = DefaultTieWeights;
         int precision = DefaultPrecision;
+        var o = DeclaredOptions.Defaults;
+        int activation = o.Activation, norm = o.Norm, positions = o.Positions;
+        bool normWeights = o.NormWeights, qkNorm = o.QkNorm, embeddingNorm = o.EmbeddingNorm, lmHeadBias = o.LmHeadBias;
+        double logitSoftcap = o.LogitSoftcap;
+        double? ropeBase = null;
+        int? kvHeads = null, mlpHidden = null;
+        bool? qkvBias = null;
         foreach (var argument in attribute.NamedArguments)
         {
             var value = argument.Value.Kind == TypedConstantKind.Error ? null : argument.Value.Value;
@@ -71,6 +78,18 @@ public sealed partial class GptGenerator
                 "Bias" => TryRead(value, ref bias),
                 "TieWeights" => TryRead(value, ref tieWeights),
                 "Precision" => TryRead(value, ref precision),   // an enum constant reads as its underlying int
+                "Activation" => TryRead(value, ref activation),
+                "Norm" => TryRead(value, ref norm),
+                "NormWeights" => TryRead(value, ref normWeights),
+                "Positions" => TryRead(value, ref positions),
+                "RopeBase" => TryReadNumber(value, ref ropeBase),
+                "KvHeads" => TryRead(value, ref kvHeads),
+                "QkNorm" => TryRead(value, ref qkNorm),
+                "EmbeddingNorm" => TryRead(value, ref embeddingNorm),
+                "LogitSoftcap" => TryRead(value, ref logitSoftcap),
+                "QkvBias" => TryRead(value, ref qkvBias),
+                "LmHeadBias" => TryRead(value, ref lmHeadBias),
+                "MlpHidden" => TryRead(value, ref mlpHidden),
                 _ => false,
             };
             compilerErrors |= !readable;
@@ -104,7 +123,25 @@ public sealed partial class GptGenerator
             Bias: bias,
             TieWeights: tieWeights,
             HasCompilerErrors: compilerErrors,
-            Precision: precision);
+            Precision: precision,
+            Options: new DeclaredOptions(activation, norm, normWeights, positions, ropeBase, kvHeads, qkNorm,
+                embeddingNorm, logitSoftcap, qkvBias, lmHeadBias, mlpHidden));
+    }
+
+    private static bool TryReadNumber(object? value, ref double? target)
+    {
+        double read = 0;
+        var ok = TryRead(value, ref read);
+        if (ok) target = read;
+        return ok;
+    }
+
+    private static bool TryRead(object? value, ref bool? target)
+    {
+        bool read = false;
+        var ok = TryRead(value, ref read);
+        if (ok) target = read;
+        return ok;
     }
 
     private static bool TryRead(object? value, ref int? target)

@@ -17,6 +17,7 @@ public sealed partial class GptGenerator
         "ParameterCount", "FlopsPerToken", "Hyperparameters", "Config", "transformer", "lm_head", "forward",
         "InitStd", "ResidualInitStd", "InitWeights",
         "Precision", "ComputeType", "KvCache", "CreateCache", "BFloat16Linear",
+        "KvHeads", "MlpHidden", "LogitSoftcap", "RopeBase", "rotary", "ApplyRotary",
     };
 
     /// <summary>
@@ -101,12 +102,28 @@ public sealed partial class GptGenerator
                 embd, heads, quotient, NearestMultiples(embd, heads));
         }
 
+        var options = declaration.Options ?? DeclaredOptions.Defaults;
+        ValidateOptions(declaration, options, OnArgument);
+
         if (!valid)
             return null;
 
-        int layersValue = declaration.Layers!.Value, embdValue = declaration.Embd!.Value;
-        var (parameters, flops) = Count(layersValue, embdValue, declaration.BlockSize, declaration.VocabSize,
-            declaration.Bias, declaration.TieWeights);
+        int layersValue = declaration.Layers!.Value, headsValue = declaration.Heads!.Value, embdValue = declaration.Embd!.Value;
+        var arch = new Architecture(
+            Activation: (MlpActivation)options.Activation,
+            Norm: (NormKind)options.Norm,
+            NormWeights: options.NormWeights,
+            Positions: (PositionKind)options.Positions,
+            RopeBase: options.RopeBase ?? Architecture.DefaultRopeBase,
+            KvHeads: options.KvHeads ?? headsValue,
+            QkNorm: options.QkNorm,
+            EmbeddingNorm: options.EmbeddingNorm,
+            LogitSoftcap: options.LogitSoftcap,
+            QkvBias: options.QkvBias ?? declaration.Bias,
+            LmHeadBias: options.LmHeadBias,
+            MlpHidden: options.MlpHidden ?? 4L * embdValue);
+        var (parameters, flops) = Count(layersValue, headsValue, embdValue, declaration.BlockSize, declaration.VocabSize,
+            declaration.Bias, declaration.TieWeights, arch);
         if (parameters.Total > long.MaxValue || flops > long.MaxValue)
         {
             OnAttribute(DiagnosticDescriptors.ModelTooLarge,
@@ -120,7 +137,7 @@ public sealed partial class GptGenerator
             Namespace: declaration.Namespace,
             ContainingTypes: declaration.ContainingTypes,
             Layers: layersValue,
-            Heads: declaration.Heads!.Value,
+            Heads: headsValue,
             Embd: embdValue,
             BlockSize: declaration.BlockSize,
             VocabSize: declaration.VocabSize,
@@ -133,9 +150,79 @@ public sealed partial class GptGenerator
                 PerBlock: (long)parameters.PerBlock,
                 FinalNorm: (long)parameters.FinalNorm,
                 LmHead: (long)parameters.LmHead,
-                Total: (long)parameters.Total),
+                Total: (long)parameters.Total,
+                EmbeddingNorm: (long)parameters.EmbeddingNorm),
             FlopsPerToken: (long)flops,
-            Precision: (ComputePrecision)declaration.Precision);
+            Precision: (ComputePrecision)declaration.Precision,
+            Options: arch);
+    }
+
+    /// <summary>
+    /// The checks of the architecture options. Each combination is judged only when the values it rests on are
+    /// valid themselves (no KvHeads check without a valid Heads, no head-size check without a whole HeadSize), so one
+    /// mistake is one error.
+    /// </summary>
+    private static void ValidateOptions(GptDeclaration declaration, DeclaredOptions options,
+        Action<string, DiagnosticDescriptor, object[]> onArgument)
+    {
+        void Undefined(string argument, int value, int count, string valid)
+        {
+            if (value < 0 || value >= count)
+                onArgument(argument, DiagnosticDescriptors.OptionUndefined, [argument, value, valid]);
+        }
+        Undefined("Activation", options.Activation, 4,
+            "Activation.Gelu (0), Activation.Relu (1), Activation.ReluSquared (2) or Activation.SwiGlu (3)");
+        Undefined("Norm", options.Norm, 2, "Norm.LayerNorm (0) or Norm.RmsNorm (1)");
+        Undefined("Positions", options.Positions, 2, "Positions.Learned (0) or Positions.Rotary (1)");
+
+        if (declaration is { Heads: >= 1 and var heads } && options.KvHeads is { } kvHeads)
+        {
+            var why = kvHeads < 1 ? "it is below 1"
+                : kvHeads > heads ? $"{kvHeads} is more than Heads"
+                : heads % kvHeads != 0 ? $"{heads} / {kvHeads} = {((double)heads / kvHeads).ToString("0.###", CultureInfo.InvariantCulture)} is not whole"
+                : null;
+            if (why is not null)
+                onArgument("KvHeads", DiagnosticDescriptors.KvHeadsInvalid, [kvHeads, heads, why, Divisors(heads)]);
+        }
+
+        if (options.Positions == (int)PositionKind.Rotary
+            && declaration is { Embd: >= 1 and var embd, Heads: >= 1 and var h } && embd % h == 0 && embd / h % 2 != 0)
+        {
+            var headSize = embd / h;
+            var nearest = headSize > 1
+                ? $"the nearest valid values are Embd {(long)h * (headSize - 1)} and Embd {(long)h * (headSize + 1)}"
+                : $"the smallest valid value is Embd {2L * h}";
+            onArgument("Positions", DiagnosticDescriptors.RotaryOddHeadSize, [embd, h, headSize, nearest]);
+        }
+
+        var softcap = options.LogitSoftcap;
+        if (!(softcap >= 0) || double.IsInfinity(softcap))
+            onArgument("LogitSoftcap", DiagnosticDescriptors.LogitSoftcapInvalid,
+                [Literal(softcap), double.IsNaN(softcap) ? "not a number" : double.IsInfinity(softcap) ? "infinite" : "negative"]);
+
+        if (options.MlpHidden is < 1 and var hidden)
+            onArgument("MlpHidden", DiagnosticDescriptors.MlpHiddenBelowOne,
+                [hidden, declaration.Embd is { } e ? (4L * e).ToString(CultureInfo.InvariantCulture) : "4·Embd"]);
+
+        if (options.RopeBase is { } ropeBase)
+        {
+            if (!(ropeBase > 1) || double.IsInfinity(ropeBase))
+                onArgument("RopeBase", DiagnosticDescriptors.RopeBaseInvalid, [Literal(ropeBase)]);
+            else if (options.Positions == (int)PositionKind.Learned)
+                onArgument("RopeBase", DiagnosticDescriptors.RopeBaseWithoutRotary, [Literal(ropeBase)]);
+        }
+    }
+
+    /// <summary>"1, 2, 3 or 6": the values KvHeads may take.</summary>
+    private static string Divisors(int heads)
+    {
+        var divisors = new List<string>();
+        for (var d = 1; d <= heads && divisors.Count <= 12; d++)
+            if (heads % d == 0)
+                divisors.Add(d.ToString(CultureInfo.InvariantCulture));
+        if (divisors.Count > 12)
+            return "e.g. " + string.Join(", ", divisors.Take(12)) + ", …";
+        return divisors.Count == 1 ? divisors[0] : string.Join(", ", divisors.Take(divisors.Count - 1)) + " or " + divisors[divisors.Count - 1];
     }
 
     /// <summary>
@@ -176,19 +263,34 @@ public sealed partial class GptGenerator
 
     /// <summary>Exact parameter and FLOP counts, in unbounded integers so that overflow can be detected.</summary>
     private static ((BigInteger TokenEmbedding, BigInteger PositionEmbedding, BigInteger PerBlock, BigInteger FinalNorm,
-        BigInteger LmHead, BigInteger Total) Parameters, BigInteger Flops)
-        Count(int layers, int embd, int blockSize, int vocabSize, bool bias, bool tieWeights)
+        BigInteger LmHead, BigInteger Total, BigInteger EmbeddingNorm) Parameters, BigInteger Flops)
+        Count(int layers, int heads, int embd, int blockSize, int vocabSize, bool bias, bool tieWeights, Architecture arch)
     {
-        BigInteger c = embd, l = layers, t = blockSize, v = vocabSize;
-        var tokenEmbedding = v * c;                                  // wte [V, C]
-        var positionEmbedding = t * c;                               // wpe [T, C]
-        var perBlock = 12 * c * c + 2 * c + (bias ? 11 * c : 0);     // ln_1, c_attn (3C²), c_proj (C²), ln_2, c_fc (4C²), c_proj (4C²)
-        var finalNorm = bias ? 2 * c : c;                            // ln_f
-        var lmHead = tieWeights ? BigInteger.Zero : v * c;           // lm_head [V, C], shared with wte when tied
-        var total = tokenEmbedding + positionEmbedding + l * perBlock + finalNorm + lmHead;
+        BigInteger c = embd, l = layers, t = blockSize, v = vocabSize, nh = heads, hs = embd / heads;
+        BigInteger kv = arch.KvHeads, hidden = arch.MlpHidden;
+        BigInteger Linear(BigInteger inFeatures, BigInteger outFeatures, bool hasBias) =>
+            inFeatures * outFeatures + (hasBias ? outFeatures : BigInteger.Zero);
+        // A LayerNorm has a weight and, with Bias, a bias; an RMSNorm a weight only; parameter-free norms nothing.
+        BigInteger Norm(BigInteger width) =>
+            !arch.NormWeights ? BigInteger.Zero : arch.Norm == NormKind.LayerNorm && bias ? 2 * width : width;
+
+        var tokenEmbedding = v * c;                                          // wte [V, C]
+        var positionEmbedding = arch.Learned ? t * c : BigInteger.Zero;      // wpe [T, C]; rotary models have none
+        var attention = Linear(c, (nh + 2 * kv) * hs, arch.QkvBias)          // c_attn: q heads, then k, then v
+            + Linear(c, c, bias)                                             // c_proj
+            + (arch.QkNorm ? 2 * Norm(hs) : BigInteger.Zero);                // q_norm, k_norm over hs
+        var mlp = Linear(c, hidden, bias)                                    // c_fc (W₁)
+            + (arch.Activation == MlpActivation.SwiGlu ? Linear(c, hidden, bias) : BigInteger.Zero)   // c_up (W₃)
+            + Linear(hidden, c, bias);                                       // c_proj (W₂)
+        var perBlock = Norm(c) + attention + Norm(c) + mlp;                  // ln_1, attn, ln_2, mlp
+        var embeddingNorm = arch.EmbeddingNorm ? Norm(c) : BigInteger.Zero;  // ln_emb
+        var finalNorm = Norm(c);                                             // ln_f
+        var lmHead = (tieWeights ? BigInteger.Zero : v * c)                  // lm_head [V, C], shared with wte when tied
+            + (arch.LmHeadBias ? v : BigInteger.Zero);
+        var total = tokenEmbedding + positionEmbedding + l * perBlock + embeddingNorm + finalNorm + lmHead;
         // nanoGPT's estimate_mfu: N = get_num_params() (non_embedding=True: position embeddings left out).
-        var flops = 6 * (total - positionEmbedding) + 12 * l * c * t;
-        return ((tokenEmbedding, positionEmbedding, perBlock, finalNorm, lmHead, total), flops);
+        var flops = 6 * (total - positionEmbedding) + 12 * l * nh * hs * t;
+        return ((tokenEmbedding, positionEmbedding, perBlock, finalNorm, lmHead, total, embeddingNorm), flops);
     }
 
     /// <summary>A double as a C# literal that round-trips: 0.0, 0.2, 1E-05.</summary>

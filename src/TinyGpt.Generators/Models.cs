@@ -30,6 +30,7 @@ namespace TinyGpt.Generators;
 /// base type, a constructor argument): the declaration is skipped without a TGPT diagnostic of its own.
 /// </param>
 /// <param name="Precision">The attribute's <c>TinyGpt.Precision</c> as its underlying number (possibly undefined), or its default 0.</param>
+/// <param name="Options">The architecture options (activation, norm, positions, …) as written.</param>
 internal sealed record GptDeclaration(
     string ClassName,
     string? Namespace,
@@ -50,7 +51,31 @@ internal sealed record GptDeclaration(
     bool Bias,
     bool TieWeights,
     bool HasCompilerErrors,
-    int Precision = 0);
+    int Precision = 0,
+    DeclaredOptions? Options = null);
+
+/// <summary>
+/// The architecture options of a <c>[Gpt]</c> attribute as written: enums as their underlying numbers (possibly
+/// undefined), null for what the attribute leaves to another property (KvHeads → Heads, QkvBias → Bias,
+/// MlpHidden → 4·Embd) or did not set (RopeBase).
+/// </summary>
+internal sealed record DeclaredOptions(
+    int Activation = 0,
+    int Norm = 0,
+    bool NormWeights = true,
+    int Positions = 0,
+    double? RopeBase = null,
+    int? KvHeads = null,
+    bool QkNorm = false,
+    bool EmbeddingNorm = false,
+    double LogitSoftcap = 0,
+    bool? QkvBias = null,
+    bool LmHeadBias = false,
+    int? MlpHidden = null)
+{
+    /// <summary>nanoGPT's choices, what an attribute without options means.</summary>
+    public static readonly DeclaredOptions Defaults = new();
+}
 
 /// <summary>A type that encloses a <c>[Gpt]</c> class; the emitter re-declares it as <c>partial</c>.</summary>
 /// <param name="Keyword">The declaration keyword(s): <c>class</c>, <c>struct</c>, <c>record</c>, <c>record struct</c>, <c>interface</c>.</param>
@@ -91,10 +116,57 @@ internal sealed record GptModel(
     bool TieWeights,
     ParameterBreakdown Parameters,
     long FlopsPerToken,
-    ComputePrecision Precision = ComputePrecision.Float32) : IGeneratedClass
+    ComputePrecision Precision = ComputePrecision.Float32,
+    Architecture? Options = null) : IGeneratedClass
 {
     /// <summary>Width of one head, <c>Embd / Heads</c>.</summary>
     public int HeadSize => Embd / Heads;
+
+    /// <summary>The architecture options, resolved (nanoGPT's when the attribute sets none).</summary>
+    public Architecture Arch => Options ?? Architecture.NanoGpt(Heads, Embd, Bias);
+}
+
+/// <summary>
+/// The resolved architecture options of a valid model: every option has its value (KvHeads, QkvBias and
+/// MlpHidden filled in from Heads, Bias and Embd).
+/// </summary>
+internal sealed record Architecture(
+    MlpActivation Activation,
+    NormKind Norm,
+    bool NormWeights,
+    PositionKind Positions,
+    double RopeBase,
+    int KvHeads,
+    bool QkNorm,
+    bool EmbeddingNorm,
+    double LogitSoftcap,
+    bool QkvBias,
+    bool LmHeadBias,
+    long MlpHidden)
+{
+    /// <summary>The default rotary base (<c>GptAttribute.RopeBase</c>).</summary>
+    public const double DefaultRopeBase = 10000;
+
+    /// <summary>nanoGPT's architecture for the given sizes: what every option defaults to.</summary>
+    public static Architecture NanoGpt(int heads, int embd, bool bias) => new(
+        MlpActivation.Gelu, NormKind.LayerNorm, NormWeights: true, PositionKind.Learned, DefaultRopeBase,
+        KvHeads: heads, QkNorm: false, EmbeddingNorm: false, LogitSoftcap: 0, QkvBias: bias, LmHeadBias: false,
+        MlpHidden: 4L * embd);
+
+    /// <summary>Learned position embeddings (<c>transformer.wpe</c>).</summary>
+    public bool Learned => Positions == PositionKind.Learned;
+
+    /// <summary>Rotary position embeddings on q and k.</summary>
+    public bool Rotary => Positions == PositionKind.Rotary;
+
+    /// <summary>
+    /// The lecture's <c>gpt.py</c> family (ReLU and learned positions): no embedding dropout, and N(0, 0.02) for
+    /// every weight, residual projections too.
+    /// </summary>
+    public bool IsLecture => Activation == MlpActivation.Relu && Learned;
+
+    /// <summary>Grouped-query attention: fewer key/value heads than query heads.</summary>
+    public bool Grouped(int heads) => KvHeads != heads;
 }
 
 /// <summary>
@@ -121,7 +193,8 @@ internal sealed record ParameterBreakdown(
     long PerBlock,
     long FinalNorm,
     long LmHead,
-    long Total);
+    long Total,
+    long EmbeddingNorm = 0);
 
 /// <summary>
 /// Where a validation problem points: the analyzer turns this into a source location. Problems on the
@@ -168,4 +241,40 @@ internal enum ComputePrecision
 
     /// <summary>Linear layers in bfloat16 on casts of the float32 weights; attention, norms and loss in float32.</summary>
     BFloat16 = 1,
+}
+
+/// <summary>The generator's mirror of <c>TinyGpt.Activation</c> (a test checks that names and values agree).</summary>
+internal enum MlpActivation
+{
+    /// <summary>Exact GELU (nanoGPT).</summary>
+    Gelu = 0,
+
+    /// <summary>ReLU (the lecture).</summary>
+    Relu = 1,
+
+    /// <summary>relu(x)² (nanochat).</summary>
+    ReluSquared = 2,
+
+    /// <summary>silu(x·W₁)·(x·W₃), then W₂ (Llama).</summary>
+    SwiGlu = 3,
+}
+
+/// <summary>The generator's mirror of <c>TinyGpt.Norm</c>.</summary>
+internal enum NormKind
+{
+    /// <summary>LayerNorm, eps 1e-5.</summary>
+    LayerNorm = 0,
+
+    /// <summary>RMSNorm, eps the float32 machine epsilon.</summary>
+    RmsNorm = 1,
+}
+
+/// <summary>The generator's mirror of <c>TinyGpt.Positions</c>.</summary>
+internal enum PositionKind
+{
+    /// <summary>Learned position embeddings.</summary>
+    Learned = 0,
+
+    /// <summary>Rotary position embeddings.</summary>
+    Rotary = 1,
 }

@@ -125,6 +125,66 @@ public class DiagnosticTests
             "TGPT016", "Precision = (Precision)7",
             "Precision = 7 is not a TinyGpt.Precision value: use Precision.Float32 (0) or Precision.BFloat16 (1)"
         },
+        {
+            $"[Gpt({Valid}, KvHeads = 3)] public partial class UnevenGroups;",
+            "TGPT017", "KvHeads = 3",
+            "KvHeads = 3 does not fit Heads = 4: 4 / 3 = 1.333 is not whole; every key/value head serves the same number of query heads, so KvHeads must divide Heads (1, 2 or 4)"
+        },
+        {
+            $"[Gpt({Valid}, KvHeads = 8)] public partial class MoreKvThanQ;",
+            "TGPT017", "KvHeads = 8",
+            "KvHeads = 8 does not fit Heads = 4: 8 is more than Heads; every key/value head serves the same number of query heads, so KvHeads must divide Heads (1, 2 or 4)"
+        },
+        {
+            $"[Gpt({Valid}, KvHeads = 0)] public partial class NoKv;",
+            "TGPT017", "KvHeads = 0",
+            "KvHeads = 0 does not fit Heads = 4: it is below 1; every key/value head serves the same number of query heads, so KvHeads must divide Heads (1, 2 or 4)"
+        },
+        {
+            "[Gpt(Layers = 2, Heads = 4, Embd = 36, Positions = Positions.Rotary)] public partial class OddRotary;",
+            "TGPT018", "Positions = Positions.Rotary",
+            "Positions.Rotary needs an even HeadSize, but Embd 36 / Heads 4 = 9: rotary embeddings turn each head's dimensions in pairs (x[..., :hs/2] with x[..., hs/2:]); the nearest valid values are Embd 32 and Embd 40"
+        },
+        {
+            $"[Gpt({Valid}, LogitSoftcap = -15)] public partial class NegativeCap;",
+            "TGPT019", "LogitSoftcap = -15",
+            "LogitSoftcap = -15.0 is negative: the logits become c·tanh(logits / c) for a finite c > 0, and 0 turns the softcap off"
+        },
+        {
+            $"[Gpt({Valid}, LogitSoftcap = double.PositiveInfinity)] public partial class InfiniteCap;",
+            "TGPT019", "LogitSoftcap = double.PositiveInfinity",
+            "LogitSoftcap = Infinity is infinite: the logits become c·tanh(logits / c) for a finite c > 0, and 0 turns the softcap off"
+        },
+        {
+            $"[Gpt({Valid}, MlpHidden = 0)] public partial class NoHidden;",
+            "TGPT020", "MlpHidden = 0",
+            "MlpHidden = 0 is below 1: the MLP needs at least one hidden unit (leave it unset for 4·Embd = 512)"
+        },
+        {
+            $"[Gpt({Valid}, Positions = Positions.Rotary, RopeBase = 1)] public partial class FlatRope;",
+            "TGPT021", "RopeBase = 1",
+            "RopeBase = 1.0 must be a finite number above 1: position p turns pair i of a head by p·RopeBase^(−2i/HeadSize), and a base of 1 or less turns every position alike"
+        },
+        {
+            $"[Gpt({Valid}, Activation = (Activation)9)] public partial class OddActivation;",
+            "TGPT022", "Activation = (Activation)9",
+            "Activation = 9 is not a TinyGpt.Activation value: use Activation.Gelu (0), Activation.Relu (1), Activation.ReluSquared (2) or Activation.SwiGlu (3)"
+        },
+        {
+            $"[Gpt({Valid}, Norm = (Norm)(-1))] public partial class OddNorm;",
+            "TGPT022", "Norm = (Norm)(-1)",
+            "Norm = -1 is not a TinyGpt.Norm value: use Norm.LayerNorm (0) or Norm.RmsNorm (1)"
+        },
+        {
+            $"[Gpt({Valid}, Positions = (Positions)2)] public partial class OddPositions;",
+            "TGPT022", "Positions = (Positions)2",
+            "Positions = 2 is not a TinyGpt.Positions value: use Positions.Learned (0) or Positions.Rotary (1)"
+        },
+        {
+            $"[Gpt({Valid}, RopeBase = 500000)] public partial class RopeWithoutRotary;",
+            "TGPT023", "RopeBase = 500000",
+            "RopeBase = 500000.0 has no effect: it is the base of rotary position embeddings, and this model has Positions.Learned; set Positions = Positions.Rotary or remove RopeBase"
+        },
     };
 
     // Layers 1,000,000 × (12·C² + 2·C) with C = 2^20 and the default BlockSize 256, VocabSize 65, tied.

@@ -11,7 +11,8 @@ namespace TinyGpt.Generators.Tests;
 public class FallbackTests
 {
     /// <summary>The errors in the values of the attribute, which get a fallback; every other TGPT error is the class's shape.</summary>
-    internal static readonly string[] ValueErrors = ["TGPT001", "TGPT002", "TGPT003", "TGPT004", "TGPT005", "TGPT006", "TGPT016"];
+    internal static readonly string[] ValueErrors = ["TGPT001", "TGPT002", "TGPT003", "TGPT004", "TGPT005", "TGPT006", "TGPT016",
+        "TGPT017", "TGPT018", "TGPT019", "TGPT020", "TGPT021", "TGPT022", "TGPT023"];
 
     public static TheoryData<string, string> InvalidValues => new()
     {

@@ -68,6 +68,12 @@ public class SnapshotTests
         """);
 
     [Fact]
+    public void Lecture() => Verify("namespace Demo;\n\nusing TinyGpt;\n\n// the lecture's gpt.py\n" + ArchitectureTests.Lecture);
+
+    [Fact]
+    public void Modern() => Verify("namespace Demo;\n\nusing TinyGpt;\n\n// nanochat's block at baby's size\n" + ArchitectureTests.Modern);
+
+    [Fact]
     public void Fallback() => Verify("""
         namespace Demo;
 

@@ -19,7 +19,10 @@ namespace TinyGpt;
 /// </remarks>
 public abstract class KeyValueCache : IDisposable
 {
-    /// <summary>Allocates zeroed keys and values <c>[layers, batchSize, heads, capacity, headSize]</c>.</summary>
+    /// <summary>
+    /// Allocates zeroed keys and values <c>[layers, batchSize, heads, capacity, headSize]</c>; <paramref name="heads"/>
+    /// is the model's key/value heads (fewer than its query heads with grouped-query attention).
+    /// </summary>
     protected KeyValueCache(int layers, long batchSize, int heads, int capacity, int headSize, ScalarType dtype, Device? device)
     {
         if (batchSize < 1)
@@ -29,10 +32,10 @@ public abstract class KeyValueCache : IDisposable
         Values = zeros([layers, batchSize, heads, capacity, headSize], dtype, device).DetachFromDisposeScope();
     }
 
-    /// <summary>Keys of every layer, <c>[Layers, B, nh, BlockSize, hs]</c>; positions ≥ <see cref="Length"/> are stale.</summary>
+    /// <summary>Keys of every layer, <c>[Layers, B, KvHeads, BlockSize, hs]</c>; positions ≥ <see cref="Length"/> are stale.</summary>
     public Tensor Keys { get; }
 
-    /// <summary>Values of every layer, <c>[Layers, B, nh, BlockSize, hs]</c>; positions ≥ <see cref="Length"/> are stale.</summary>
+    /// <summary>Values of every layer, <c>[Layers, B, KvHeads, BlockSize, hs]</c>; positions ≥ <see cref="Length"/> are stale.</summary>
     public Tensor Values { get; }
 
     /// <summary>Number of sequences B the cache holds.</summary>
@@ -55,8 +58,8 @@ public abstract class KeyValueCache : IDisposable
     /// </summary>
     /// <param name="layer">The block, 0 … Layers−1.</param>
     /// <param name="q">Queries of the new positions, <c>[B, nh, T, hs]</c>.</param>
-    /// <param name="k">Keys of the new positions, <c>[B, nh, T, hs]</c>.</param>
-    /// <param name="v">Values of the new positions, <c>[B, nh, T, hs]</c>.</param>
+    /// <param name="k">Keys of the new positions, <c>[B, KvHeads, T, hs]</c>; KvHeads divides nh.</param>
+    /// <param name="v">Values of the new positions, <c>[B, KvHeads, T, hs]</c>.</param>
     public Tensor Attend(int layer, Tensor q, Tensor k, Tensor v)
     {
         long t = q.shape[2], past = Length, total = past + t;
@@ -67,8 +70,9 @@ public abstract class KeyValueCache : IDisposable
         using var layerValues = Values.select(0, layer);                    // [B, nh, BlockSize, hs]
         using (var slot = layerKeys.narrow(2, past, t)) slot.copy_(k);     // positions past … total-1
         using (var slot = layerValues.narrow(2, past, t)) slot.copy_(v);
-        using var keys = layerKeys.narrow(2, 0, total);                     // [B, nh, total, hs]
-        using var values = layerValues.narrow(2, 0, total);                 // [B, nh, total, hs]
+        // Grouped-query attention: query head h reads key/value head h / (nh / KvHeads), as nanochat's repeat_kv.
+        using var keys = RepeatKv(layerKeys.narrow(2, 0, total), q.shape[1]);       // [B, nh, total, hs]
+        using var values = RepeatKv(layerValues.narrow(2, 0, total), q.shape[1]);   // [B, nh, total, hs]
 
         if (recorded is not null)
             return AttendRecording(layer, q, keys, values, past);
@@ -118,6 +122,16 @@ public abstract class KeyValueCache : IDisposable
             throw new InvalidOperationException($"Recording expects layer {recorded.Count} next; layer {layer} attended.");
         recorded.Add(weights.DetachFromDisposeScope());
         return weights.to(values.dtype).matmul(values).MoveToOuterDisposeScope();  // [B, nh, T, hs]
+    }
+
+    /// <summary><paramref name="x"/> <c>[B, KvHeads, S, hs]</c> with each head repeated to <paramref name="heads"/> heads, in place order.</summary>
+    private static Tensor RepeatKv(Tensor x, long heads)
+    {
+        var groups = heads / x.shape[1];
+        if (groups == 1)
+            return x;
+        using (x)
+            return x.repeat_interleave(groups, dim: 1);
     }
 
     /// <summary>Marks <paramref name="tokens"/> more positions as filled, after every layer has attended.</summary>

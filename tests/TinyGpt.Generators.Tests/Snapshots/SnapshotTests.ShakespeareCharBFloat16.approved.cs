@@ -386,7 +386,7 @@ partial class ShakespeareBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGp
         /// nanoGPT's attention without flash: scores q·kᵀ / √HeadSize, future positions masked, softmax,
         /// <c>attn_dropout</c>, then the weighted sum of the values. <c>q</c>, <c>k</c>, <c>v</c> <c>[B, nh, T, hs]</c> →
         /// <c>[B, nh, T, hs]</c>. Used while training: libtorch's fused kernel would draw its dropout mask with
-        /// a serial sampler, 10 ns per weight, where <see cref="global::TinyGpt.FastDropout"/> takes under 1.
+        /// its serial sampler, where <see cref="global::TinyGpt.FastDropout"/> draws in parallel.
         /// </summary>
         private global::TorchSharp.torch.Tensor AttendExplicitly(global::TorchSharp.torch.Tensor q, global::TorchSharp.torch.Tensor k, global::TorchSharp.torch.Tensor v)
         {
