@@ -161,6 +161,8 @@ public sealed partial class GptGenerator
             $"default leaves them out): {N(p.Total)} − {N(p.PositionEmbedding)} = {N(n)}; L = Layers, H = Heads, Q = HeadSize, T = BlockSize:",
             $"6 · {N(n)} + 12 · {m.Layers} · {m.Heads} · {m.HeadSize} · {m.BlockSize} = {N(m.FlopsPerToken)}."]);
         w.Line($"public const long FlopsPerToken = {m.FlopsPerToken}L;");
+        w.Line("/// <inheritdoc />");
+        w.Line("public override long TrainingFlopsPerToken => FlopsPerToken;");
         w.Line();
 
         w.Summary("The hyperparameters above as a <c>GptConfig</c> (nanoGPT's <c>GPTConfig</c>).");

@@ -81,3 +81,19 @@ public static class Tiny
         return new TinyLm(corpus.Tokenizer.VocabSize, dropout: dropout);
     }
 }
+
+/// <summary>What every library error must be: C# wording, the property it is about, no command-line flag.</summary>
+public static class LibraryError
+{
+    /// <summary>Runs <paramref name="mistake"/>, which must throw a <see cref="TinyGptException"/> about <paramref name="option"/> saying <paramref name="expected"/>.</summary>
+    public static TinyGptException Assert(Action mistake, string option, string expected)
+    {
+        var e = Xunit.Assert.Throws<TinyGptException>(mistake);
+        Xunit.Assert.Equal(option, e.Option);
+        Xunit.Assert.Contains(expected, e.Message);
+        Xunit.Assert.DoesNotMatch(@"(^|\s|\()--[a-z]", e.Message);   // no flag: a library user has none
+        if (e.Remedy is { } remedy)
+            Xunit.Assert.EndsWith(remedy, e.Message);
+        return e;
+    }
+}

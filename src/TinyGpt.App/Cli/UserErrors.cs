@@ -11,7 +11,7 @@ public static class UserErrors
     /// </summary>
     public static string? Describe(Exception exception, string help) => exception switch
     {
-        TinyGptException e => e.Message,                             // runtime and app: bad file, checkpoint, prompt, model
+        TinyGptException e => OptionFlags.Translate(e),              // runtime (in C# terms, reworded in flags) and app
         CommandAppException e => $"{e.Message} See '{help}'.",       // unknown command or option, unparsable value, missing option
         _ => null,
     };

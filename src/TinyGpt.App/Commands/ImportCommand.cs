@@ -48,8 +48,8 @@ public sealed class ImportCommand(IAnsiConsole console) : Command<ImportSettings
     public override int Execute(CommandContext context, ImportSettings settings, CancellationToken cancellationToken)
     {
         var entry = ModelCatalog.Find(settings.Model);
-        if (!settings.Overwrite)
-            Checkpoint.EnsureHoldsNoRun(settings.Out, "Import into another --out, or replace it with --overwrite.");
+        if (!settings.Overwrite && Checkpoint.DescribeRun(settings.Out) is { } run)
+            throw new TinyGptException($"'{settings.Out}' already holds a run ({run}). Import into another --out, or replace it with --overwrite.");
         if (!File.Exists(settings.Weights))
             throw new TinyGptException($"The weights file '{settings.Weights}' does not exist. Pass the .pt or .safetensors file nanoGPT saved.");
 

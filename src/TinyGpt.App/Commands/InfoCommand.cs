@@ -50,25 +50,14 @@ public sealed class InfoCommand(IAnsiConsole console) : Command<InfoSettings>
                 new Text(row.Parameters == 0 ? "" : Numbers.Count(row.Parameters)));
         console.Write(table);
 
-        long distinct = Trainer.DistinctParameters(model).Sum(p => p.numel());
+        long distinct = model.DistinctParameters().Sum(p => p.numel());
         long listed = model.parameters().Sum(p => p.numel());
         var tied = listed == distinct ? "" : $" ({Numbers.Count(listed - distinct)} more are tied copies)";
         console.MarkupLine($"Parameters: [bold]{Numbers.Count(distinct)}[/] distinct{tied}");
-        console.MarkupLine($"FLOPs per token (training, forward + backward): [bold]{FlopsPerToken(model, distinct)}[/]");
+        console.MarkupLine($"FLOPs per token (training, forward + backward): [bold]{Numbers.Count(model.TrainingFlopsPerToken)}[/]");
         var d = entry.Defaults;
         console.MarkupLine(Numbers.Invariant(
             $"Training defaults: {d.Steps} steps, batch {d.BatchSize}, lr {d.LearningRate} → {d.MinLearningRate} after {d.Warmup} warmup steps, evaluation every {d.EvalInterval} steps over {d.EvalIters} batches"));
         return ExitCodes.Success;
-    }
-
-    /// <summary>
-    /// The generated <c>FlopsPerToken</c> constant (nanoGPT's 6N + 12·L·H·Q·T); models without one
-    /// (the bigram table) get 6N, the same estimate without attention.
-    /// </summary>
-    private static string FlopsPerToken(LanguageModel model, long parameters)
-    {
-        var field = model.GetType().GetField("FlopsPerToken");
-        long flops = field?.GetRawConstantValue() is { } value ? Convert.ToInt64(value, CultureInfo.InvariantCulture) : 6 * parameters;
-        return Numbers.Count(flops);
     }
 }

@@ -21,10 +21,10 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
     /// <inheritdoc />
     public override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellationToken)
     {
-        var (entry, outDirectory, previous) = ChooseRun(settings);
+        var (entry, outDirectory, resumed) = ChooseRun(settings);
+        var previous = resumed?.Metadata;
         var options = Options(settings, entry, previous);
         Trainer.EnsureCanStartIn(outDirectory, options);   // refused before the corpus is read and the model built
-        TorchDevice.Resolve(options.Device);           // no CUDA: say so before reading the corpus
         TorchDevice.SetThreads(settings.Threads);
         var corpus = Corpus.Load(settings.Data);
 
@@ -32,15 +32,15 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
         MemoryGuard.EnsureFits(MemoryGuard.Estimate(entry.ConfigFor(corpus.Tokenizer.VocabSize), options.BatchSize), entry.Name);
 
         using var model = entry.Create(corpus.Tokenizer.VocabSize, options.Seed);   // the same seed gives the same initial weights
-        var parameters = Trainer.DistinctParameters(model).Sum(p => p.numel());
+        var trainer = new Trainer(model, corpus, options, outDirectory, resumed);
+        var parameters = model.DistinctParameters().Sum(p => p.numel());
         var from = previous is null ? "" : $", resuming at step {previous.Step}";
         console.MarkupLine(
             $"Training [bold]{entry.Name}[/] ({Numbers.Count(parameters)} parameters) on {corpus.Source.EscapeMarkup()}: " +
             $"{options.Steps} steps of {options.BatchSize} × {model.Config.BlockSize} tokens, " +
-            Numbers.Invariant($"lr {options.LearningRate:G3} → {options.MinLearningRate:G3}, {Where(options.Device)}{from}"));
+            Numbers.Invariant($"lr {options.LearningRate:G3} → {options.MinLearningRate:G3}, {Where(trainer.Device)}{from}"));
         console.MarkupLine($"[grey]Run directory: {Path.GetFullPath(outDirectory).EscapeMarkup()} (Ctrl+C saves a checkpoint and stops)[/]");
 
-        var trainer = new Trainer(model, corpus, options, outDirectory);
         var result = TrainingView.Show(console, previous?.Step ?? 0, options.Steps, progress => trainer.Train(progress, cancellationToken));
 
         if (result.Interrupted)
@@ -61,20 +61,18 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
     }
 
     /// <summary>
-    /// The model, the run directory and, with <c>--resume</c>, the checkpoint to continue: a resumed
-    /// run keeps its model unless <c>--model</c> says otherwise (a mismatch is reported by the runtime).
+    /// The model, the run directory and, with <c>--resume</c>, the checkpoint to continue (opened and
+    /// verified here, once, for the trainer): a resumed run keeps its model unless <c>--model</c> says
+    /// otherwise (a mismatch is reported by the runtime).
     /// </summary>
-    private static (ModelEntry Entry, string Out, CheckpointMetadata? Previous) ChooseRun(TrainSettings settings)
+    private static (ModelEntry Entry, string Out, Checkpoint? Resumed) ChooseRun(TrainSettings settings)
     {
         var outDirectory = settings.Out ?? Path.Combine("runs", (settings.Model ?? ModelCatalog.DefaultName).ToLowerInvariant());
         if (!settings.Resume)
             return (ModelCatalog.Find(settings.Model ?? ModelCatalog.DefaultName), outDirectory, null);
-        if (!Checkpoint.Exists(outDirectory))
-            throw new TinyGptException(
-                $"There is nothing to resume in '{outDirectory}' (no checkpoint); drop --resume to start a new run there, or point --out at an earlier run.");
-        var previous = Checkpoint.Open(outDirectory).Metadata;
-        var entry = settings.Model is null ? ModelCatalog.ForCheckpoint(previous, outDirectory) : ModelCatalog.Find(settings.Model);
-        return (entry, outDirectory, previous);
+        var checkpoint = Trainer.OpenForResume(outDirectory);
+        var entry = settings.Model is null ? ModelCatalog.ForCheckpoint(checkpoint.Metadata, outDirectory) : ModelCatalog.Find(settings.Model);
+        return (entry, outDirectory, checkpoint);
     }
 
     /// <summary>The options given, else the resumed run's, else the model's defaults.</summary>
@@ -115,7 +113,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
     private static string SamplePrompt(Corpus corpus) =>
         corpus.Tokenizer.Vocabulary.Contains('\n') ? "\n" : corpus.Text.EnumerateRunes().First().ToString();
 
-    private static string Where(string device) => TorchDevice.Resolve(device).type.ToString().ToLowerInvariant() switch
+    private static string Where(TorchSharp.torch.Device device) => device.type.ToString().ToLowerInvariant() switch
     {
         "cpu" => $"CPU ({TorchSharp.torch.get_num_threads()} threads)",
         var other => other.ToUpperInvariant(),

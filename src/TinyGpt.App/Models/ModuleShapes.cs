@@ -33,7 +33,7 @@ public static class ModuleShapes
         List<ModuleRow> rows, Dictionary<nint, string> owners)
     {
         var index = rows.Count;
-        rows.Add(new ModuleRow(depth, name, TypeName(module), null, Trainer.DistinctParameters(module).Sum(p => p.numel())));
+        rows.Add(new ModuleRow(depth, name, TypeName(module), null, LanguageModel.DistinctNamedParameters(module).Sum(np => np.Parameter.numel())));
         var current = input;
         var children = module.named_children().ToList();
         if (children.Count == 0 && TiedTo(module, path, owners) is { } owner)

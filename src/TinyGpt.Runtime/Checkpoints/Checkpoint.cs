@@ -27,6 +27,12 @@ public sealed class Checkpoint
     /// <summary>Pointer file naming the checkpoint with the best validation loss.</summary>
     public const string BestPointer = "best";
 
+    /// <summary>The argument of <see cref="Open"/> its errors name.</summary>
+    public const string PathArgument = "Checkpoint.Open(path)";
+
+    /// <summary>The argument of <see cref="LoadWeights"/> its errors name.</summary>
+    public const string ModelArgument = "Checkpoint.LoadWeights(model)";
+
     internal const string CheckpointsFolder = "checkpoints";
     internal const string ManifestFile = "manifest.json";
     internal const string StateFile = "state.json";
@@ -70,25 +76,23 @@ public sealed class Checkpoint
     public static bool Exists(string runDirectory) => File.Exists(Path.Combine(runDirectory, LatestPointer));
 
     /// <summary>
-    /// Refuses to write a new run where an earlier one is: a fresh start deletes the directory's
-    /// checkpoints, and repeating a command should not throw away hours of training unasked. The
-    /// message names the run found, then <paramref name="alternatives"/>.
+    /// What run <paramref name="runDirectory"/> holds, e.g. <c>BabyGpt at step 500, val loss 1.9876</c>
+    /// (or that its latest checkpoint does not load), or null when it holds none. Whoever is about to
+    /// replace a run says so with this, since a fresh start deletes the directory's checkpoints.
     /// </summary>
-    public static void EnsureHoldsNoRun(string runDirectory, string alternatives)
+    public static string? DescribeRun(string runDirectory)
     {
         if (!Exists(runDirectory))
-            return;
-        string run;
+            return null;
         try
         {
             var m = Open(runDirectory).Metadata;
-            run = $"{m.ModelName} at step {m.Step}" + (m.ValLoss is { } val ? FormattableString.Invariant($", val loss {val:F4}") : "");
+            return $"{m.ModelName} at step {m.Step}" + (m.ValLoss is { } val ? FormattableString.Invariant($", val loss {val:F4}") : "");
         }
         catch (TinyGptException)
         {
-            run = "its latest checkpoint does not load";
+            return "its latest checkpoint does not load";
         }
-        throw new TinyGptException($"'{runDirectory}' already holds a run ({run}). {alternatives}");
     }
 
     /// <summary>
@@ -183,12 +187,12 @@ public sealed class Checkpoint
     {
         var name = model.GetName();
         if (name != Metadata.ModelName)
-            throw new TinyGptException(
-                $"The checkpoint '{Directory}' belongs to model {Metadata.ModelName} ({Describe(Metadata.Config)}), not to {name} ({Describe(model.Config)}); " +
-                $"choose --model to match the checkpoint.");
+            throw TinyGptException.About(ModelArgument,
+                $"The checkpoint '{Directory}' belongs to model {Metadata.ModelName} ({Describe(Metadata.Config)}), not to {name} ({Describe(model.Config)});",
+                $"load it into a {Metadata.ModelName}.");
         if (model.Config != Metadata.Config)
-            throw new TinyGptException(
-                $"The checkpoint '{Directory}' was trained for {Metadata.ModelName} with {Describe(Metadata.Config)}, but {name} is now declared with {Describe(model.Config)}; " +
+            throw TinyGptException.About(ModelArgument,
+                $"The checkpoint '{Directory}' was trained for {Metadata.ModelName} with {Describe(Metadata.Config)}, but {name} is now declared with {Describe(model.Config)};",
                 "restore the declaration or train again.");
         var expected = TensorShapes(model);
         var differences = new List<string>();
@@ -345,12 +349,14 @@ public sealed class Checkpoint
             return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, target);
         }
         if (!System.IO.Directory.Exists(path))
-            throw new TinyGptException($"The checkpoint '{path}' does not exist; pass the run directory that training wrote (its --out).");
+            throw TinyGptException.About(PathArgument, $"The checkpoint '{path}' does not exist;",
+                $"pass the run directory that training wrote (its {Trainer.RunDirectoryArgument}).");
         if (new[] { ManifestFile, StateFile, ModelFile }.Any(f => File.Exists(Path.Combine(path, f))))
             return path;
         if (ReadPointer(path, LatestPointer) is { } latest)
             return Path.Combine(path, latest);
-        throw new TinyGptException($"'{path}' holds no checkpoint (no '{LatestPointer}' file); train into it first, or pass the directory given to --out.");
+        throw TinyGptException.About(PathArgument, $"'{path}' holds no checkpoint (no '{LatestPointer}' file);",
+            $"train into it first, or pass the directory given as {Trainer.RunDirectoryArgument}.");
     }
 
     private static TinyGptException Damaged(string directory, string problem, Exception? inner = null)

@@ -53,16 +53,26 @@ public sealed class CharTokenizer
     public IReadOnlyList<Rune> Symbols => _symbols;
 
     /// <summary>Token ids of <paramref name="text"/>; a character outside the vocabulary is a <see cref="TinyGptException"/> naming it and its position.</summary>
-    public long[] Encode(string text)
+    public long[] Encode(string text) => Encode(text, option: null);
+
+    /// <summary>
+    /// <see cref="Encode(string)"/> for a text that came from <paramref name="option"/> (e.g. <c>SamplingOptions.Prompt</c>),
+    /// which the error then names and carries.
+    /// </summary>
+    internal long[] Encode(string text, string? option)
     {
         var tokens = new List<long>(text.Length);
         var position = 0;
         foreach (var rune in text.EnumerateRunes())
         {
             if (!_ids.TryGetValue(rune, out var id))
-                throw new TinyGptException(
-                    $"The character {Escape(rune)} at position {position} is not in the model's vocabulary of {VocabSize} characters; " +
-                    "remove it or train on a corpus that contains it.");
+            {
+                var problem = $"character {Escape(rune)} at position {position} is not in the model's vocabulary of {VocabSize} characters;";
+                const string remedy = "remove it or train on a corpus that contains it.";
+                throw option is null
+                    ? new TinyGptException($"The {problem} {remedy}") { Remedy = remedy }
+                    : TinyGptException.About(option, $"{option}: the {problem}", remedy);
+            }
             tokens.Add(id);
             position++;
         }

@@ -11,6 +11,9 @@ public sealed class Corpus
     /// <summary>Name shown for the embedded default corpus.</summary>
     public const string DefaultName = "Tiny Shakespeare (embedded)";
 
+    /// <summary>The argument of <see cref="Load"/> its errors name.</summary>
+    public const string PathArgument = "Corpus.Load(path)";
+
     private const string DefaultResource = "TinyGpt.Data.tinyshakespeare.txt";
     private static readonly byte[] Utf8ByteOrderMark = [0xEF, 0xBB, 0xBF];
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -48,9 +51,10 @@ public sealed class Corpus
         if (string.IsNullOrEmpty(path))
             return LoadDefault();
         if (Directory.Exists(path))
-            throw new TinyGptException($"The corpus '{path}' is a directory; pass a UTF-8 text file with --data.");
+            throw TinyGptException.About(PathArgument, $"The corpus '{path}' is a directory;", $"pass a UTF-8 text file to {PathArgument}.");
         if (!File.Exists(path))
-            throw new TinyGptException($"The corpus file '{path}' does not exist; check the path given with --data (or omit it to use Tiny Shakespeare).");
+            throw TinyGptException.About(PathArgument, $"The corpus file '{path}' does not exist;",
+                $"check the path given to {PathArgument}, or leave it out to use Tiny Shakespeare.");
         byte[] bytes;
         try
         {
@@ -58,7 +62,7 @@ public sealed class Corpus
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new TinyGptException($"The corpus file '{path}' cannot be read: {e.Message}", e);
+            throw TinyGptException.About(PathArgument, $"The corpus file '{path}' cannot be read: {e.Message}", innerException: e);
         }
         return FromBytes(bytes, path);
     }

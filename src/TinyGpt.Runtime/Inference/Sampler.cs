@@ -24,9 +24,10 @@ public sealed class Sampler(LanguageModel model, CharTokenizer tokenizer)
     public IReadOnlyList<string> Generate(SamplingOptions options, Action<int, string>? onText = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
-        var prompt = Tokenizer.Encode(options.Prompt);
+        var promptOption = SamplingOptions.Name(nameof(SamplingOptions.Prompt));
+        var prompt = Tokenizer.Encode(options.Prompt, promptOption);
         if (prompt.Length == 0)
-            throw new TinyGptException("The prompt is empty; give at least one character (the default is a newline).");
+            throw TinyGptException.About(promptOption, $"{promptOption} is empty;", "give at least one character (the default is a newline).");
         var random = new DeterministicRandom(options.Seed);
         var results = new List<string>(options.NumSamples);
         var wasTraining = Model.training;

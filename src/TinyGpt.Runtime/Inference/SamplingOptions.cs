@@ -24,14 +24,27 @@ public sealed record SamplingOptions
     /// <summary>Seed of the token draws.</summary>
     public long Seed { get; init; } = 1337;
 
-    /// <summary>Throws a <see cref="TinyGptException"/> naming the first nonsensical value.</summary>
+    /// <summary>
+    /// Throws a <see cref="TinyGptException"/> naming the first nonsensical value by its property
+    /// (<see cref="TinyGptException.Option"/>, e.g. <c>SamplingOptions.Temperature</c>).
+    /// </summary>
     public SamplingOptions Validate()
     {
-        if (MaxNewTokens < 0) throw new TinyGptException($"--tokens must be 0 or more (got {MaxNewTokens}).");
+        if (MaxNewTokens < 0)
+            throw Invalid(nameof(MaxNewTokens), $"must be 0 or more (got {MaxNewTokens}).");
         if (!double.IsFinite(Temperature) || Temperature <= 0)
-            throw new TinyGptException($"--temperature must be a positive number (got {Temperature}); use a small value such as 0.1 for nearly greedy text, or --top-k 1 for greedy.");
-        if (TopK is < 1) throw new TinyGptException($"--top-k must be at least 1 (got {TopK}); omit it to sample from every token.");
-        if (NumSamples < 1) throw new TinyGptException($"--num-samples must be at least 1 (got {NumSamples}).");
+            throw Invalid(nameof(Temperature), $"must be a positive number (got {Temperature});",
+                $"use a small value such as 0.1 for nearly greedy text, or {Name(nameof(TopK))} = 1 for greedy.");
+        if (TopK is < 1)
+            throw Invalid(nameof(TopK), $"must be at least 1 (got {TopK});", "leave it null to sample from every token.");
+        if (NumSamples < 1)
+            throw Invalid(nameof(NumSamples), $"must be at least 1 (got {NumSamples}).");
         return this;
     }
+
+    /// <summary>A property as messages name it: <c>SamplingOptions.Prompt</c>.</summary>
+    internal static string Name(string property) => $"{nameof(SamplingOptions)}.{property}";
+
+    private static TinyGptException Invalid(string property, string problem, string? remedy = null) =>
+        TinyGptException.About(Name(property), $"{Name(property)} {problem}", remedy);
 }

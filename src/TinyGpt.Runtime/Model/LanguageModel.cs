@@ -1,4 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace TinyGpt;
@@ -36,6 +39,48 @@ public abstract class LanguageModel : nn.Module<Tensor, Tensor>
     /// run; set this to false to skip the internal checks once a model is known to be sound.
     /// </summary>
     public bool CheckShapes { get; set; } = true;
+
+    /// <summary>
+    /// Training FLOPs per token (forward and backward), as nanoGPT's <c>estimate_mfu</c> counts them. Generated
+    /// models return their <c>FlopsPerToken</c> constant (6·N + 12·L·H·Q·T, N without the position embeddings);
+    /// a model without attention, such as the bigram table, costs 6·N: two FLOPs per weight forward, four backward.
+    /// </summary>
+    public virtual long TrainingFlopsPerToken => 6 * DistinctParameters().Sum(p => p.numel());
+
+    /// <summary>
+    /// The model's parameters, each once: what an optimizer steps and what a parameter count counts.
+    /// A tied weight (<c>lm_head.weight = wte.weight</c>) appears under two names in <c>parameters()</c>,
+    /// and an optimizer given both would update it twice per step.
+    /// </summary>
+    public IReadOnlyList<Parameter> DistinctParameters() => [.. DistinctNamedParameters(this).Select(np => np.Parameter)];
+
+    /// <summary>
+    /// The parameters of <paramref name="module"/> (a model or one of its parts), each once, with the first
+    /// name it has. TorchSharp may hand out two wrappers with different handles over one storage, so on the
+    /// CPU two parameters are the same when their data starts at the same address with the same length;
+    /// elsewhere the native handle decides.
+    /// </summary>
+    public static IReadOnlyList<(string Name, Parameter Parameter)> DistinctNamedParameters(nn.Module module)
+    {
+        var handles = new HashSet<IntPtr>();
+        var result = new List<(string, Parameter)>();
+        foreach (var (name, p) in module.named_parameters())
+        {
+            if (!handles.Add(p.Handle) || result.Any(r => SameMemory(r.Item2, p)))
+                continue;
+            result.Add((name, p));
+        }
+        return result;
+    }
+
+    private static bool SameMemory(Tensor a, Tensor b)
+    {
+        if (a.device_type != DeviceType.CPU || b.device_type != DeviceType.CPU || !a.is_contiguous() || !b.is_contiguous())
+            return false;
+        var x = a.bytes;
+        var y = b.bytes;
+        return x.Length == y.Length && x.Length > 0 && Unsafe.AreSame(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
+    }
 
     /// <summary>
     /// Logits <c>[B, T, VocabSize]</c> and the mean cross-entropy loss (a scalar) against

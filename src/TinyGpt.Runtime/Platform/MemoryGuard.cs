@@ -43,9 +43,9 @@ public static class MemoryGuard
     {
         var available = AvailableBytes();
         if (available is { } free && estimate.TotalBytes > free)
-            throw new TinyGptException(
-                $"Training {modelName} needs {estimate}, but only {Format(free)} of memory is available. " +
-                "Use a smaller model (fewer layers, a narrower Embd, a shorter BlockSize) or a smaller --batch-size.");
+            throw TinyGptException.About(TrainingOptions.Name(nameof(TrainingOptions.BatchSize)),
+                $"Training {modelName} needs {estimate}, but only {Format(free)} of memory is available.",
+                $"Use a smaller model (fewer layers, a narrower Embd, a shorter BlockSize) or a smaller {TrainingOptions.Name(nameof(TrainingOptions.BatchSize))}.");
     }
 
     /// <summary>

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -14,16 +12,33 @@ namespace TinyGpt;
 /// </summary>
 public sealed class Trainer
 {
-    /// <summary>Prepares a run; nothing is trained or written until <see cref="Train"/>.</summary>
-    public Trainer(LanguageModel model, Corpus corpus, TrainingOptions options, string runDirectory)
+    /// <summary>The run directory as errors name it.</summary>
+    public const string RunDirectoryArgument = "Trainer.RunDirectory";
+
+    /// <summary>The corpus as errors name it.</summary>
+    public const string CorpusArgument = "Trainer.Corpus";
+
+    private readonly Checkpoint? _resumeFrom;
+
+    /// <summary>
+    /// Prepares a run; nothing is trained or written until <see cref="Train"/>. The options are
+    /// validated and the device resolved here. With <see cref="TrainingOptions.Resume"/>,
+    /// <paramref name="resumeFrom"/> may hand over the run's checkpoint already opened by
+    /// <see cref="OpenForResume"/>, so it is read and verified once; otherwise <see cref="Train"/> opens it.
+    /// </summary>
+    public Trainer(LanguageModel model, Corpus corpus, TrainingOptions options, string runDirectory, Checkpoint? resumeFrom = null)
     {
         Model = model;
         Corpus = corpus;
         Options = options.Validate();
         RunDirectory = runDirectory;
+        if (resumeFrom is not null && !Options.Resume)
+            throw new ArgumentException($"A checkpoint to resume from needs {TrainingOptions.Name(nameof(TrainingOptions.Resume))} = true.", nameof(resumeFrom));
+        _resumeFrom = resumeFrom;
+        Device = TorchDevice.Resolve(Options.Device, TrainingOptions.Name(nameof(TrainingOptions.Device)));
     }
 
-    /// <summary>The model being trained (moved to the chosen device by <see cref="Train"/>).</summary>
+    /// <summary>The model being trained (moved to <see cref="Device"/> by <see cref="Train"/>).</summary>
     public LanguageModel Model { get; }
 
     /// <summary>The text it learns.</summary>
@@ -35,166 +50,147 @@ public sealed class Trainer
     /// <summary>Where <c>log.csv</c>, the loss plot and checkpoints go.</summary>
     public string RunDirectory { get; }
 
+    /// <summary>Where the model trains: <see cref="TrainingOptions.Device"/> resolved (see <see cref="TorchDevice.Resolve"/>).</summary>
+    public Device Device { get; }
+
     /// <summary>
     /// Runs (or, with <see cref="TrainingOptions.Resume"/>, continues) training up to
-    /// <see cref="TrainingOptions.Steps"/>. A fresh start in a directory that holds a run is refused
-    /// unless <see cref="TrainingOptions.Overwrite"/> is set. Cancelling saves a checkpoint and returns a result with
-    /// <see cref="TrainingResult.Interrupted"/> set. A NaN or infinite loss throws a
-    /// <see cref="TinyGptException"/> and leaves the last checkpoint untouched.
+    /// <see cref="TrainingOptions.Steps"/>, as nanoGPT's <c>train.py</c> loop: evaluate and checkpoint every
+    /// <see cref="TrainingOptions.EvalInterval"/> steps, else one optimizer step at the scheduled learning rate.
+    /// A fresh start in a directory that holds a run is refused unless <see cref="TrainingOptions.Overwrite"/>
+    /// is set. Cancelling saves a checkpoint and returns a result with <see cref="TrainingResult.Interrupted"/>
+    /// set. A NaN or infinite loss throws a <see cref="TinyGptException"/> and leaves the last checkpoint untouched.
     /// </summary>
     public TrainingResult Train(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var name = Model.GetName();
-        var config = Model.Config;
-        var device = TorchDevice.Resolve(Options.Device);
-        Corpus.Tokenizer.EnsureFits(config, name);
-        Corpus.Split.EnsureFits(config.BlockSize);
-        MemoryGuard.EnsureFits(MemoryGuard.Estimate(config, Options.BatchSize, DistinctParameters(Model).Sum(p => p.numel())), name);
+        EnsureRunFits();
         EnsureCanStartIn(RunDirectory, Options);
         PrepareRunDirectory();
         GlibcMalloc.Tune();
 
-        Model.to(device);
+        Model.to(Device);
         using var optimizer = CreateOptimizer(Model, Options);
+        var run = Options.Resume ? Resume(optimizer) : Start();
         var schedule = LearningRateSchedule.From(Options);
-        var start = 0;
-        double? bestVal = null, lastTrain = null, lastVal = null;
-        var priorSeconds = 0.0;
-        DeterministicRandom batchRandom;
-        TrainingLog log;
-        var latest = "";   // the folder of the newest checkpoint
-        if (Options.Resume)
-        {
-            var checkpoint = OpenForResume();
-            latest = checkpoint.Directory;
-            checkpoint.LoadWeights(Model);
-            checkpoint.LoadOptimizer(optimizer);
-            var m = checkpoint.Metadata;
-            start = m.Step;
-            bestVal = m.BestValLoss;
-            lastVal = m.ValLoss;
-            priorSeconds = m.ElapsedSeconds;
-            batchRandom = m.SamplerState is { } state ? DeterministicRandom.FromState(state) : new DeterministicRandom(Options.Seed);
-            // A checkpoint from before models had their own generator continues their dropout from torch's stream.
-            Restore(m.ModelRngState ?? m.TorchRngState, Model.RandomGenerator.set_state);
-            Restore(m.TorchRngState, torch.random.set_rng_state);
-            log = TrainingLog.Resume(RunDirectory, start);
-            lastTrain = log.Records.LastOrDefault()?.TrainLoss;
-        }
-        else
-        {
-            Checkpoint.Clear(RunDirectory);
-            batchRandom = new DeterministicRandom(Options.Seed);
-            // Dropout draws from the run's seed, whatever seed built the model: generated models and FastDropout from
-            // the model's own generator, hand-written models with nn.Dropout from torch's default one.
-            Model.RandomGenerator.manual_seed(Options.Seed);
-            torch.random.manual_seed(Options.Seed);
-            log = TrainingLog.Create(RunDirectory);
-        }
-
-        var batches = new BatchSampler(Corpus.Split.Train, config.BlockSize, Options.BatchSize, batchRandom);
+        var batches = new BatchSampler(Corpus.Split.Train, Model.Config.BlockSize, Options.BatchSize, run.BatchRandom);
         var clipped = optimizer.parameters().ToList();   // what clipping rescales: the optimizer's distinct parameters
-        var tokensPerStep = (double)Options.BatchSize * config.BlockSize;
-        var session = Stopwatch.StartNew();
-        var stepLosses = new List<double>();
-        var trainSeconds = 0.0;   // time spent in steps (not evaluation) this session, for speed and ETA
-        var trainSteps = 0;
 
-        string SaveCheckpoint(int step, bool isBest) => Checkpoint.Save(RunDirectory, Model, optimizer, new CheckpointMetadata
-        {
-            ModelName = name,
-            Config = config,
-            Vocabulary = Corpus.Tokenizer.Vocabulary,
-            Step = step,
-            ValLoss = lastVal,
-            BestValLoss = bestVal,
-            ElapsedSeconds = priorSeconds + session.Elapsed.TotalSeconds,
-            Options = Options,
-            SamplerState = batchRandom.State,
-            ModelRngState = Base64(Model.RandomGenerator.get_state()),
-            TorchRngState = Base64(torch.random.get_rng_state()),
-        }, isBest);
-
-        double TokensPerSecond() => trainSeconds > 0 ? trainSteps * tokensPerStep / trainSeconds : 0;
-
-        // Returns false when cancelled midway (nothing logged or saved for that step).
-        bool Evaluate(int step, double lr)
-        {
-            if (EstimateLoss(Corpus.Split.Train, step, 0, device, cancellationToken) is not { } train ||
-                EstimateLoss(Corpus.Split.Val, step, 1, device, cancellationToken) is not { } val)
-                return false;
-            (lastTrain, lastVal) = (train, val);
-            var isBest = bestVal is null || val < bestVal;
-            if (isBest) bestVal = val;
-            log.Append(new EvaluationRecord(step, train, val, lr, TokensPerSecond(), priorSeconds + session.Elapsed.TotalSeconds));
-            latest = SaveCheckpoint(step, isBest);
-            ReleaseFreeMemory();
-            return true;
-        }
-
-        // A fresh run measures the untrained model; a run stopped during an evaluation catches it up.
-        if (start == 0 || (start % Options.EvalInterval == 0 && start < Options.Steps && log.Records.All(r => r.Step != start)))
-            Evaluate(start, schedule.At(Math.Max(0, start - 1)));
-        var interrupted = false;
+        var interrupted = run.OwesEvaluation(Options) && !Evaluate(run, optimizer, schedule.At(Math.Max(0, run.Step - 1)), cancellationToken);
         Model.train();   // once: evaluations switch to eval mode and back
-        for (var step = start; step < Options.Steps; step++)
+        while (!interrupted && run.Step < Options.Steps)
         {
             if (cancellationToken.IsCancellationRequested)
             {
-                latest = SaveCheckpoint(step, isBest: false);
                 interrupted = true;
                 break;
             }
-            var lr = schedule.At(step);
+            var lr = schedule.At(run.Step);
             var began = Stopwatch.GetTimestamp();
-            var loss = TrainStep(optimizer, clipped, batches, device, lr, step);
-            trainSeconds += Stopwatch.GetElapsedTime(began).TotalSeconds;
-            trainSteps++;
-            stepLosses.Add(loss);
+            var loss = TrainStep(optimizer, clipped, batches, lr, run.Step);
+            run.CompleteStep(loss, Stopwatch.GetElapsedTime(began).TotalSeconds);
 
-            var done = step + 1;
-            var evaluate = done % Options.EvalInterval == 0 || done == Options.Steps;
-            if (evaluate && !Evaluate(done, lr))
-            {
-                latest = SaveCheckpoint(done, isBest: false);
+            var evaluate = run.Step % Options.EvalInterval == 0 || run.Step == Options.Steps;
+            if (evaluate && !Evaluate(run, optimizer, lr, cancellationToken))
                 interrupted = true;
-                break;
-            }
-            var eta = TimeSpan.FromSeconds(trainSteps == 0 ? 0 : trainSeconds / trainSteps * (Options.Steps - done));
-            progress?.Report(new TrainingProgress(done, Options.Steps, loss, evaluate ? lastTrain : null, evaluate ? lastVal : null,
-                lr, TokensPerSecond(), TimeSpan.FromSeconds(priorSeconds) + session.Elapsed, eta));
+            else
+                progress?.Report(new TrainingProgress(run.Step, Options.Steps, loss, evaluate ? run.LastTrainLoss : null,
+                    evaluate ? run.LastValLoss : null, lr, run.TokensPerSecond(TokensPerStep), run.Elapsed, run.Eta(Options.Steps)));
         }
-
-        var finalStep = interrupted ? start + stepLosses.Count : Math.Max(start, Options.Steps);
-        string? plot = null;
-        if (Options.WritePlot && log.Records.Count > 0)
-        {
-            plot = Path.Combine(RunDirectory, LossPlot.FileName);
-            LossPlot.Write(plot, log.Records);
-        }
-        return new TrainingResult(RunDirectory, finalStep, Options.Steps, interrupted, lastTrain, lastVal, bestVal,
-            log.Records, stepLosses, TimeSpan.FromSeconds(priorSeconds) + session.Elapsed, latest, plot);
+        if (interrupted)
+            run.LatestCheckpoint = SaveCheckpoint(run, optimizer, isBest: false);
+        return Finish(run, interrupted);
     }
 
     /// <summary>
-    /// Refuses to start afresh in <paramref name="runDirectory"/> while it holds a run, unless
-    /// <paramref name="options"/> resume it or overwrite it (see <see cref="Checkpoint.EnsureHoldsNoRun"/>).
+    /// The checkpoint to continue the run in <paramref name="runDirectory"/> from, opened and verified;
+    /// a directory without one is a <see cref="TinyGptException"/> about <see cref="TrainingOptions.Resume"/>.
+    /// Hand it to the <see cref="Trainer"/> constructor so the run reads it once.
+    /// </summary>
+    public static Checkpoint OpenForResume(string runDirectory)
+    {
+        var resume = TrainingOptions.Name(nameof(TrainingOptions.Resume));
+        if (!Checkpoint.Exists(runDirectory))
+            throw TinyGptException.About(resume, $"There is nothing to resume in '{runDirectory}' (no checkpoint);",
+                $"set {resume} = false to start a new run there, or point {RunDirectoryArgument} at an earlier run.");
+        return Checkpoint.Open(runDirectory);
+    }
+
+    /// <summary>
+    /// Refuses to start afresh in <paramref name="runDirectory"/> while it holds a run (see
+    /// <see cref="Checkpoint.DescribeRun"/>), unless <paramref name="options"/> resume it or overwrite it.
     /// </summary>
     public static void EnsureCanStartIn(string runDirectory, TrainingOptions options)
     {
-        if (!options.Resume && !options.Overwrite)
-            Checkpoint.EnsureHoldsNoRun(runDirectory, "Continue it with --resume, train into another --out, or replace it with --overwrite.");
+        if (options.Resume || options.Overwrite || Checkpoint.DescribeRun(runDirectory) is not { } run)
+            return;
+        var overwrite = TrainingOptions.Name(nameof(TrainingOptions.Overwrite));
+        throw TinyGptException.About(overwrite, $"'{runDirectory}' already holds a run ({run}).",
+            $"Continue it with {TrainingOptions.Name(nameof(TrainingOptions.Resume))} = true, train into another {RunDirectoryArgument}, " +
+            $"or replace it with {overwrite} = true.");
+    }
+
+    private double TokensPerStep => (double)Options.BatchSize * Model.Config.BlockSize;
+
+    /// <summary>The corpus fits the model, and the run fits in memory.</summary>
+    private void EnsureRunFits()
+    {
+        var name = Model.GetName();
+        Corpus.Tokenizer.EnsureFits(Model.Config, name);
+        Corpus.Split.EnsureFits(Model.Config.BlockSize);
+        MemoryGuard.EnsureFits(MemoryGuard.Estimate(Model.Config, Options.BatchSize, Model.DistinctParameters().Sum(p => p.numel())), name);
+    }
+
+    private RunState Start()
+    {
+        Checkpoint.Clear(RunDirectory);
+        return RunState.Fresh(Model, Options.Seed, RunDirectory);
+    }
+
+    private RunState Resume(AdamW optimizer)
+    {
+        var checkpoint = _resumeFrom ?? OpenForResume(RunDirectory);
+        if (checkpoint.Metadata.Vocabulary != Corpus.Tokenizer.Vocabulary)
+            throw TinyGptException.About(CorpusArgument,
+                $"The checkpoint in '{RunDirectory}' was trained on a corpus with another alphabet ({checkpoint.Tokenizer.VocabSize} characters, " +
+                $"this one has {Corpus.Tokenizer.VocabSize});", $"resume with the same {CorpusArgument}.");
+        checkpoint.LoadWeights(Model);
+        checkpoint.LoadOptimizer(optimizer);
+        return RunState.FromCheckpoint(checkpoint, Model, Options.Seed, RunDirectory);
+    }
+
+    /// <summary>Estimates both losses, logs them and checkpoints; false when cancelled midway (nothing logged or saved then).</summary>
+    private bool Evaluate(RunState run, AdamW optimizer, double lr, CancellationToken cancellationToken)
+    {
+        if (EstimateLoss(Corpus.Split.Train, run.Step, 0, cancellationToken) is not { } train ||
+            EstimateLoss(Corpus.Split.Val, run.Step, 1, cancellationToken) is not { } val)
+            return false;
+        var isBest = run.RecordEvaluation(train, val, lr, TokensPerStep);
+        run.LatestCheckpoint = SaveCheckpoint(run, optimizer, isBest);
+        ReleaseFreeMemory();
+        return true;
+    }
+
+    private string SaveCheckpoint(RunState run, AdamW optimizer, bool isBest) =>
+        Checkpoint.Save(RunDirectory, Model, optimizer, run.ToMetadata(Model, Corpus, Options), isBest);
+
+    private TrainingResult Finish(RunState run, bool interrupted)
+    {
+        string? plot = null;
+        if (Options.WritePlot && run.Log.Records.Count > 0)
+        {
+            plot = Path.Combine(RunDirectory, LossPlot.FileName);
+            LossPlot.Write(plot, run.Log.Records);
+        }
+        return new TrainingResult(RunDirectory, run.Step, Options.Steps, interrupted, run.LastTrainLoss, run.LastValLoss, run.BestValLoss,
+            run.Log.Records, run.StepLosses, run.Elapsed, run.LatestCheckpoint, plot);
     }
 
     /// <summary>
-    /// Hands memory that only looks used back, after each evaluation. Saving a checkpoint leaves ~38 MB
-    /// of managed buffers that only a full collection frees, and the GC grows its budget rather than
-    /// collect them: measured on baby, resident memory grew 19 % from step 100 to 1,000 and 30 % by
-    /// 2,000 without this. The collection is aggressive because an ordinary one keeps the freed
-    /// regions committed and decommits them over the following minutes: the managed heap then held
-    /// 67 MB for 20 MB of live objects and shrank by a quarter during the run, moving resident memory
-    /// by ±5 % from one interval to the next; aggressive, it stays at ~23 MB. glibc's free blocks go
-    /// back too (<see cref="GlibcMalloc.Trim"/>). Costs a few milliseconds per evaluation.
+    /// Hands memory that only looks used back, after each evaluation: the buffers a checkpoint leaves
+    /// behind are freed only by a full collection, which the GC would rather postpone by growing its
+    /// budget, so resident memory would creep up. The collection is aggressive because an ordinary one
+    /// keeps the freed regions committed and gives them back over minutes. glibc's free blocks go back
+    /// too (<see cref="GlibcMalloc.Trim"/>). What each part bought is in bench/RESULTS.md.
     /// </summary>
     private static void ReleaseFreeMemory()
     {
@@ -204,18 +200,22 @@ public sealed class Trainer
     }
 
     /// <summary>One optimizer step in its own dispose scope; returns the batch loss.</summary>
-    private double TrainStep(AdamW optimizer, IEnumerable<Parameter> clipped, BatchSampler batches, Device device, double lr, int step)
+    private double TrainStep(AdamW optimizer, IEnumerable<Parameter> clipped, BatchSampler batches, double lr, int step)
     {
         using var scope = NewDisposeScope();
         foreach (var group in optimizer.ParamGroups)
             group.LearningRate = lr;
-        var (x, y) = batches.Next(device);                                 // [B, T], [B, T]
+        var (x, y) = batches.Next(Device);                                 // [B, T], [B, T]
         var (_, loss) = Model.forward(x, y);                                // scalar
         var value = loss.item<float>();
         if (!float.IsFinite(value))
-            throw new TinyGptException(
-                $"Training diverged at step {step + 1}: the loss became {(float.IsNaN(value) ? "NaN" : "infinite")} at learning rate {lr:G3}. " +
-                $"Try a lower --lr (e.g. {Options.LearningRate / 10:G3}); the last good checkpoint in '{RunDirectory}' is untouched (resume with --resume).");
+        {
+            var learningRate = TrainingOptions.Name(nameof(TrainingOptions.LearningRate));
+            throw TinyGptException.About(learningRate,
+                $"Training diverged at step {step + 1}: the loss became {(float.IsNaN(value) ? "NaN" : "infinite")} at learning rate {lr:G3}.",
+                $"Try a lower {learningRate} (e.g. {Options.LearningRate / 10:G3}); the last good checkpoint in '{RunDirectory}' is untouched " +
+                $"(continue from it with {TrainingOptions.Name(nameof(TrainingOptions.Resume))} = true).");
+        }
         optimizer.zero_grad();
         loss.backward();
         if (Options.GradClip > 0)
@@ -229,7 +229,7 @@ public sealed class Trainer
     /// cancelled. Batches depend only on (seed, step, split), so a resumed run, even in another
     /// process, evaluates on the same batches and training's own generators are untouched.
     /// </summary>
-    private double? EstimateLoss(long[] tokens, int step, int split, Device device, CancellationToken cancellationToken)
+    private double? EstimateLoss(long[] tokens, int step, int split, CancellationToken cancellationToken)
     {
         var random = new DeterministicRandom(unchecked(Options.Seed * 1_000_003 + step * 2L + split + 0x5DEECE66DL));
         var batches = new BatchSampler(tokens, Model.Config.BlockSize, Options.BatchSize, random);
@@ -244,7 +244,7 @@ public sealed class Trainer
                     return null;
                 }
                 using var scope = NewDisposeScope();
-                var (x, y) = batches.Next(device);
+                var (x, y) = batches.Next(Device);
                 var (_, loss) = Model.forward(x, y);
                 total += loss.item<float>();
             }
@@ -253,45 +253,12 @@ public sealed class Trainer
     }
 
     /// <summary>
-    /// The model's parameters, each once. A tied weight (<c>lm_head.weight = wte.weight</c>) appears
-    /// under two names, and TorchSharp may hand out two wrappers with different handles over the one
-    /// storage; an optimizer given both would update it twice per step. On the CPU two parameters
-    /// are the same when their data starts at the same address with the same length; elsewhere the
-    /// native handle decides.
-    /// </summary>
-    public static IReadOnlyList<(string Name, Parameter Parameter)> DistinctNamedParameters(nn.Module model)
-    {
-        var handles = new HashSet<IntPtr>();
-        var result = new List<(string, Parameter)>();
-        foreach (var (name, p) in model.named_parameters())
-        {
-            if (!handles.Add(p.Handle) || result.Any(r => SameMemory(r.Item2, p)))
-                continue;
-            result.Add((name, p));
-        }
-        return result;
-    }
-
-    private static bool SameMemory(Tensor a, Tensor b)
-    {
-        if (a.device_type != DeviceType.CPU || b.device_type != DeviceType.CPU || !a.is_contiguous() || !b.is_contiguous())
-            return false;
-        var x = a.bytes;
-        var y = b.bytes;
-        return x.Length == y.Length && x.Length > 0 && Unsafe.AreSame(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
-    }
-
-    /// <summary>The model's distinct parameters (see <see cref="DistinctNamedParameters"/>).</summary>
-    public static IReadOnlyList<Parameter> DistinctParameters(nn.Module model) =>
-        [.. DistinctNamedParameters(model).Select(np => np.Parameter)];
-
-    /// <summary>
     /// nanoGPT's <c>configure_optimizers</c>: AdamW over the distinct parameters, weight decay on
     /// tensors of two or more dimensions (matmul weights, embeddings), none on biases and LayerNorm gains.
     /// </summary>
     public static AdamW CreateOptimizer(nn.Module model, TrainingOptions options)
     {
-        var parameters = DistinctNamedParameters(model).Where(np => np.Parameter.requires_grad).Select(np => np.Parameter).ToList();
+        var parameters = LanguageModel.DistinctNamedParameters(model).Select(np => np.Parameter).Where(p => p.requires_grad).ToList();
         var decay = parameters.Where(p => p.dim() >= 2).ToList();
         var noDecay = parameters.Where(p => p.dim() < 2).ToList();
         var groups = new List<AdamW.ParamGroup>();
@@ -300,18 +267,6 @@ public sealed class Trainer
         if (noDecay.Count > 0)
             groups.Add(new AdamW.ParamGroup(noDecay, options.LearningRate, options.Beta1, options.Beta2, 1e-8, 0.0, false, false));
         return optim.AdamW(groups, options.LearningRate, options.Beta1, options.Beta2, 1e-8, options.WeightDecay);
-    }
-
-    private Checkpoint OpenForResume()
-    {
-        if (!Checkpoint.Exists(RunDirectory))
-            throw new TinyGptException($"There is nothing to resume in '{RunDirectory}' (no checkpoint); drop --resume to start a new run there.");
-        var checkpoint = Checkpoint.Open(RunDirectory);
-        if (checkpoint.Metadata.Vocabulary != Corpus.Tokenizer.Vocabulary)
-            throw new TinyGptException(
-                $"The checkpoint in '{RunDirectory}' was trained on a corpus with another alphabet ({checkpoint.Tokenizer.VocabSize} characters, " +
-                $"this one has {Corpus.Tokenizer.VocabSize}); resume with the same --data.");
-        return checkpoint;
     }
 
     private void PrepareRunDirectory()
@@ -325,22 +280,8 @@ public sealed class Trainer
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new TinyGptException($"Cannot write to the run directory '{RunDirectory}' ({e.Message}); choose another --out.", e);
+            throw TinyGptException.About(RunDirectoryArgument, $"Cannot write to the run directory '{RunDirectory}' ({e.Message});",
+                $"choose another {RunDirectoryArgument}.", e);
         }
-    }
-
-    /// <summary>A generator state (a byte tensor, disposed here) as base64, for the checkpoint's JSON.</summary>
-    private static string Base64(Tensor state)
-    {
-        using (state)
-            return Convert.ToBase64String(state.data<byte>().ToArray());
-    }
-
-    /// <summary>Hands a saved base64 generator state to <paramref name="set"/>; nothing when none was saved.</summary>
-    private static void Restore(string? state, Action<Tensor> set)
-    {
-        if (state is null) return;
-        using var saved = tensor(Convert.FromBase64String(state));
-        set(saved);
     }
 }

@@ -63,27 +63,37 @@ public sealed record TrainingOptions
     /// <summary>The step where the cosine ends.</summary>
     public int EffectiveDecaySteps => DecaySteps ?? Steps;
 
-    /// <summary>Throws a <see cref="TinyGptException"/> naming the first nonsensical value.</summary>
+    /// <summary>
+    /// Throws a <see cref="TinyGptException"/> naming the first nonsensical value by its property
+    /// (<see cref="TinyGptException.Option"/>, e.g. <c>TrainingOptions.LearningRate</c>).
+    /// </summary>
     public TrainingOptions Validate()
     {
-        Require(Steps >= 1, $"--steps must be at least 1 (got {Steps}).");
-        Require(BatchSize >= 1, $"--batch-size must be at least 1 (got {BatchSize}).");
-        Require(double.IsFinite(LearningRate) && LearningRate > 0, $"--lr must be a positive number (got {LearningRate}).");
-        Require(double.IsFinite(MinLearningRate) && MinLearningRate >= 0 && MinLearningRate <= LearningRate,
-            $"--min-lr must be between 0 and --lr ({LearningRate}) (got {MinLearningRate}).");
-        Require(WarmupSteps >= 0, $"--warmup must be 0 or more (got {WarmupSteps}).");
-        Require(DecaySteps is null || DecaySteps >= WarmupSteps, $"The decay must end after warmup: decay steps {DecaySteps} < warmup {WarmupSteps}.");
-        Require(EvalInterval >= 1, $"--eval-interval must be at least 1 (got {EvalInterval}).");
-        Require(EvalIters >= 1, $"--eval-iters must be at least 1 (got {EvalIters}).");
-        Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, $"The weight decay must be 0 or more (got {WeightDecay}).");
-        Require(Beta1 is >= 0 and < 1 && Beta2 is >= 0 and < 1, $"AdamW betas must lie in [0, 1) (got {Beta1}, {Beta2}).");
-        Require(double.IsFinite(GradClip) && GradClip >= 0, $"The gradient clip must be 0 (off) or more (got {GradClip}).");
-        Require(!(Resume && Overwrite), "--resume continues the run in --out and --overwrite replaces it: give one of them.");
+        Require(Steps >= 1, nameof(Steps), $"must be at least 1 (got {Steps}).");
+        Require(BatchSize >= 1, nameof(BatchSize), $"must be at least 1 (got {BatchSize}).");
+        Require(double.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), $"must be a positive number (got {LearningRate}).");
+        Require(double.IsFinite(MinLearningRate) && MinLearningRate >= 0 && MinLearningRate <= LearningRate, nameof(MinLearningRate),
+            $"must be between 0 and {Name(nameof(LearningRate))} ({LearningRate}) (got {MinLearningRate}).");
+        Require(WarmupSteps >= 0, nameof(WarmupSteps), $"must be 0 or more (got {WarmupSteps}).");
+        Require(DecaySteps is null || DecaySteps >= WarmupSteps, nameof(DecaySteps),
+            $"({DecaySteps}) must not be less than {Name(nameof(WarmupSteps))} ({WarmupSteps}): the decay ends after the warmup.");
+        Require(EvalInterval >= 1, nameof(EvalInterval), $"must be at least 1 (got {EvalInterval}).");
+        Require(EvalIters >= 1, nameof(EvalIters), $"must be at least 1 (got {EvalIters}).");
+        Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), $"must be 0 or more (got {WeightDecay}).");
+        Require(Beta1 is >= 0 and < 1, nameof(Beta1), $"must lie in [0, 1) (got {Beta1}).");
+        Require(Beta2 is >= 0 and < 1, nameof(Beta2), $"must lie in [0, 1) (got {Beta2}).");
+        Require(double.IsFinite(GradClip) && GradClip >= 0, nameof(GradClip), $"must be 0 (off) or more (got {GradClip}).");
+        if (Resume && Overwrite)
+            throw TinyGptException.About(Name(nameof(Resume)),
+                $"{Name(nameof(Resume))} continues the run in {Trainer.RunDirectoryArgument} and {Name(nameof(Overwrite))} replaces it: give one of them.");
         return this;
     }
 
-    private static void Require(bool condition, string message)
+    /// <summary>A property as messages name it: <c>TrainingOptions.Steps</c>.</summary>
+    internal static string Name(string property) => $"{nameof(TrainingOptions)}.{property}";
+
+    private static void Require(bool condition, string property, string problem)
     {
-        if (!condition) throw new TinyGptException(message);
+        if (!condition) throw TinyGptException.About(Name(property), $"{Name(property)} {problem}");
     }
 }

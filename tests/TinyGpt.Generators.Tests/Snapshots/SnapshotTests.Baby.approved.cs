@@ -65,6 +65,8 @@ partial class BabyGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICachedLa
     /// 6 · 795,904 + 12 · 4 · 4 · 32 · 64 = 5,168,640.
     /// </remarks>
     public const long FlopsPerToken = 5168640L;
+    /// <inheritdoc />
+    public override long TrainingFlopsPerToken => FlopsPerToken;
 
     /// <summary>The hyperparameters above as a <c>GptConfig</c> (nanoGPT's <c>GPTConfig</c>).</summary>
     public static readonly global::TinyGpt.GptConfig Hyperparameters =

@@ -65,6 +65,8 @@ partial class BiasedUntiedGpt : global::TinyGpt.LanguageModel, global::TinyGpt.I
     /// 6 · 108,416 + 12 · 2 · 2 · 32 · 32 = 699,648.
     /// </remarks>
     public const long FlopsPerToken = 699648L;
+    /// <inheritdoc />
+    public override long TrainingFlopsPerToken => FlopsPerToken;
 
     /// <summary>The hyperparameters above as a <c>GptConfig</c> (nanoGPT's <c>GPTConfig</c>).</summary>
     public static readonly global::TinyGpt.GptConfig Hyperparameters =

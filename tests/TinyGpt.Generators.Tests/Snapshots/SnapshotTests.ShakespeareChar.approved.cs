@@ -65,6 +65,8 @@ partial class ShakespeareCharGpt : global::TinyGpt.LanguageModel, global::TinyGp
     /// 6 · 10,646,784 + 12 · 6 · 6 · 64 · 256 = 70,958,592.
     /// </remarks>
     public const long FlopsPerToken = 70958592L;
+    /// <inheritdoc />
+    public override long TrainingFlopsPerToken => FlopsPerToken;
 
     /// <summary>The hyperparameters above as a <c>GptConfig</c> (nanoGPT's <c>GPTConfig</c>).</summary>
     public static readonly global::TinyGpt.GptConfig Hyperparameters =

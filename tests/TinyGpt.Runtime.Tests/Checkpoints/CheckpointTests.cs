@@ -99,9 +99,9 @@ public class CheckpointTests
         using var dir = new TempDir();
         File.WriteAllText(dir.File("a-file"), "");
         var corpus = Tiny.Corpus();
-        var e = Assert.Throws<TinyGptException>(() => new Trainer(Tiny.Model(corpus), corpus, Tiny.Options(), dir.File("a-file/run")).Train());
-        Assert.Contains("Cannot write to the run directory", e.Message);
-        Assert.Contains("--out", e.Message);
+        var e = LibraryError.Assert(() => new Trainer(Tiny.Model(corpus), corpus, Tiny.Options(), dir.File("a-file/run")).Train(),
+            "Trainer.RunDirectory", "Cannot write to the run directory");
+        Assert.EndsWith("choose another Trainer.RunDirectory.", e.Message);
     }
 
     [Fact]

@@ -27,9 +27,8 @@ public class CorpusTests
     [Fact]
     public void Missing_file_names_the_path()
     {
-        var e = Assert.Throws<TinyGptException>(() => Corpus.Load("/no/such/corpus.txt"));
-        Assert.Contains("/no/such/corpus.txt", e.Message);
-        Assert.Contains("does not exist", e.Message);
+        LibraryError.Assert(() => Corpus.Load("/no/such/corpus.txt"), "Corpus.Load(path)",
+            "The corpus file '/no/such/corpus.txt' does not exist; check the path given to Corpus.Load(path), or leave it out to use Tiny Shakespeare.");
     }
 
     [Fact]

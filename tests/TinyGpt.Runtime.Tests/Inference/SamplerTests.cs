@@ -63,9 +63,9 @@ public class SamplerTests
     public void A_prompt_outside_the_vocabulary_is_named()
     {
         var (model, tokenizer) = Model();
-        var e = Assert.Throws<TinyGptException>(() => new Sampler(model, tokenizer).Generate(new SamplingOptions { Prompt = "the Q" }));
-        Assert.Contains("'Q'", e.Message);
-        Assert.Contains("position 4", e.Message);
+        LibraryError.Assert(() => new Sampler(model, tokenizer).Generate(new SamplingOptions { Prompt = "the Q" }), "SamplingOptions.Prompt",
+            $"SamplingOptions.Prompt: the character 'Q' (U+0051) at position 4 is not in the model's vocabulary of {tokenizer.VocabSize} characters; " +
+            "remove it or train on a corpus that contains it.");
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public class GptModelTests
     public void Parameter_count_matches_the_memory_estimate()
     {
         var baby = new BabyShapedGpt();
-        var distinct = Trainer.DistinctParameters(baby);
+        var distinct = baby.DistinctParameters();
         Assert.Equal(MemoryGuard.CountParameters(baby.Config), distinct.Sum(p => p.numel()));
         Assert.Equal(804_096, distinct.Sum(p => p.numel()));
     }

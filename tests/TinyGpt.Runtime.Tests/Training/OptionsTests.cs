@@ -26,34 +26,46 @@ public class OptionsTests
         Assert.Equal(0.05, schedule.At(10), 12);
     }
 
-    [Theory]
-    [InlineData("steps", "--steps must be at least 1 (got -1)")]
-    [InlineData("batch", "--batch-size must be at least 1 (got 0)")]
-    [InlineData("lr", "--lr must be a positive number (got 0)")]
-    [InlineData("minlr", "--min-lr must be between 0 and --lr")]
-    [InlineData("eval", "--eval-interval must be at least 1")]
-    public void Nonsense_training_numbers_are_named(string which, string message)
+    public static TheoryData<TrainingOptions, string, string> TrainingMistakes => new()
     {
-        var options = which switch
-        {
-            "steps" => new TrainingOptions { Steps = -1 },
-            "batch" => new TrainingOptions { BatchSize = 0 },
-            "lr" => new TrainingOptions { LearningRate = 0 },
-            "minlr" => new TrainingOptions { MinLearningRate = 1 },
-            _ => new TrainingOptions { EvalInterval = 0 },
-        };
-        var e = Assert.Throws<TinyGptException>(() => options.Validate());
-        Assert.Contains(message, e.Message);
-    }
+        { new TrainingOptions { LearningRate = -1 }, "TrainingOptions.LearningRate", "TrainingOptions.LearningRate must be a positive number (got -1)." },
+        { new TrainingOptions { Steps = 0 }, "TrainingOptions.Steps", "TrainingOptions.Steps must be at least 1 (got 0)." },
+        { new TrainingOptions { BatchSize = 0 }, "TrainingOptions.BatchSize", "TrainingOptions.BatchSize must be at least 1 (got 0)." },
+        { new TrainingOptions { LearningRate = 1e-3, MinLearningRate = 1e-2 }, "TrainingOptions.MinLearningRate",
+            "TrainingOptions.MinLearningRate must be between 0 and TrainingOptions.LearningRate (0.001) (got 0.01)." },
+        { new TrainingOptions { EvalIters = 0 }, "TrainingOptions.EvalIters", "TrainingOptions.EvalIters must be at least 1 (got 0)." },
+        { new TrainingOptions { Resume = true, Overwrite = true }, "TrainingOptions.Resume",
+            "TrainingOptions.Resume continues the run in Trainer.RunDirectory and TrainingOptions.Overwrite replaces it: give one of them." },
+        { new TrainingOptions { EvalInterval = 0 }, "TrainingOptions.EvalInterval", "TrainingOptions.EvalInterval must be at least 1 (got 0)." },
+        { new TrainingOptions { WarmupSteps = 10, DecaySteps = 5 }, "TrainingOptions.DecaySteps",
+            "TrainingOptions.DecaySteps (5) must not be less than TrainingOptions.WarmupSteps (10)" },
+    };
 
     [Theory]
-    [InlineData(0.0, null, "--temperature must be a positive number")]
-    [InlineData(-1.0, null, "--temperature must be a positive number")]
-    [InlineData(1.0, 0, "--top-k must be at least 1")]
-    public void Nonsense_sampling_numbers_are_named(double temperature, int? topK, string message)
+    [MemberData(nameof(TrainingMistakes))]
+    public void Nonsense_training_options_name_their_property(TrainingOptions options, string property, string message)
     {
-        var e = Assert.Throws<TinyGptException>(() => new SamplingOptions { Temperature = temperature, TopK = topK }.Validate());
-        Assert.Contains(message, e.Message);
+        LibraryError.Assert(() => options.Validate(), property, message);
+        var corpus = Tiny.Corpus();
+        LibraryError.Assert(() => new Trainer(Tiny.Model(corpus), corpus, options, "unused"), property, message);   // the trainer refuses them too
+    }
+
+    public static TheoryData<SamplingOptions, string, string> SamplingMistakes => new()
+    {
+        { new SamplingOptions { Temperature = 0 }, "SamplingOptions.Temperature",
+            "SamplingOptions.Temperature must be a positive number (got 0); use a small value such as 0.1 for nearly greedy text, or SamplingOptions.TopK = 1 for greedy." },
+        { new SamplingOptions { TopK = 0 }, "SamplingOptions.TopK", "SamplingOptions.TopK must be at least 1 (got 0); leave it null to sample from every token." },
+        { new SamplingOptions { MaxNewTokens = -3 }, "SamplingOptions.MaxNewTokens", "SamplingOptions.MaxNewTokens must be 0 or more (got -3)." },
+        { new SamplingOptions { NumSamples = 0 }, "SamplingOptions.NumSamples", "SamplingOptions.NumSamples must be at least 1 (got 0)." },
+    };
+
+    [Theory]
+    [MemberData(nameof(SamplingMistakes))]
+    public void Nonsense_sampling_options_name_their_property(SamplingOptions options, string property, string message)
+    {
+        LibraryError.Assert(() => options.Validate(), property, message);
+        var corpus = Tiny.Corpus();
+        LibraryError.Assert(() => new Sampler(Tiny.Model(corpus), corpus.Tokenizer).Generate(options), property, message);
     }
 
     [Fact]
@@ -65,5 +77,14 @@ public class OptionsTests
         Assert.Contains("CUDA is not available", e.Message);
         Assert.Contains("available: cpu", e.Message);
         Assert.Contains("auto, cpu or cuda", Assert.Throws<TinyGptException>(() => TorchDevice.Resolve("tpu")).Message);
+    }
+
+    [Fact]
+    public void Training_on_cuda_without_a_gpu_names_the_device_option()
+    {
+        var corpus = Tiny.Corpus();
+        var e = LibraryError.Assert(() => new Trainer(Tiny.Model(corpus), corpus, Tiny.Options() with { Device = "cuda" }, "unused"),
+            "TrainingOptions.Device", "TrainingOptions.Device = \"cuda\": CUDA is not available here (available: cpu only).");
+        Assert.EndsWith("Use TrainingOptions.Device = \"cpu\", or build with -p:TinyGptTorchBackend=cuda-linux (or cuda-windows) on a machine with an NVIDIA GPU.", e.Message);
     }
 }

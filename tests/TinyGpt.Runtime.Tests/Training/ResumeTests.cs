@@ -67,8 +67,7 @@ public class ResumeTests
         Run(corpus, dir, 4, resume: false);
         var other = Corpus.FromText(string.Concat(Enumerable.Repeat("the cat sat on the hat\n", 50)), "other");
         var model = new TinyLm(corpus.Tokenizer.VocabSize);
-        var mismatch = Assert.Throws<TinyGptException>(() => new Trainer(model, other, Options(8) with { Resume = true }, dir.Path).Train());
-        Assert.Contains("another alphabet", mismatch.Message);
+        LibraryError.Assert(() => new Trainer(model, other, Options(8) with { Resume = true }, dir.Path).Train(), "Trainer.Corpus", "another alphabet");
     }
 
     [Fact]
@@ -78,8 +77,10 @@ public class ResumeTests
         using var dir = new TempDir();
         Run(corpus, dir, 4, resume: false);
         var log = File.ReadAllText(dir.File("log.csv"));
-        var e = Assert.Throws<TinyGptException>(() => Run(corpus, dir, 8, resume: false));
-        Assert.Contains("already holds a run (TinyLm at step 4, val loss ", e.Message);
+        var e = LibraryError.Assert(() => Run(corpus, dir, 8, resume: false), "TrainingOptions.Overwrite",
+            $"'{dir.Path}' already holds a run (TinyLm at step 4, val loss ");
+        Assert.EndsWith("Continue it with TrainingOptions.Resume = true, train into another Trainer.RunDirectory, " +
+                        "or replace it with TrainingOptions.Overwrite = true.", e.Message);
         Assert.Equal(4, Checkpoint.Open(dir.Path).Metadata.Step);          // the earlier run is untouched
         Assert.Equal(log, File.ReadAllText(dir.File("log.csv")));
 
@@ -132,5 +133,25 @@ public class ResumeTests
         var resumed = new Trainer(new CancelsWhileEvaluating(vocab), corpus, Options(16) with { Resume = true }, split.Path).Train();
         Assert.Equal(all.StepLosses, stopped.StepLosses.Concat(resumed.StepLosses));
         Assert.Equal(LossColumns(whole), LossColumns(split));
+    }
+
+    [Fact]
+    public void Resuming_from_an_opened_checkpoint_reads_it_once_and_goes_on_as_opening_it_there()
+    {
+        var corpus = Tiny.Corpus();
+        using var opened = new TempDir();
+        using var reopened = new TempDir();
+        Run(corpus, opened, 8, resume: false);
+        Run(corpus, reopened, 8, resume: false);
+        var checkpoint = Trainer.OpenForResume(opened.Path);
+        File.Delete(Path.Combine(checkpoint.Directory, Checkpoint.ModelFile));      // it is not read from disk again
+        var model = Tiny.Model(corpus, dropout: 0.2, seed: 1234);
+        var handed = new Trainer(model, corpus, Options(16) with { Resume = true }, opened.Path, checkpoint).Train();
+        var (own, _) = Run(corpus, reopened, 16, resume: true);
+        Assert.Equal(own.StepLosses, handed.StepLosses);
+        Assert.Equal(LossColumns(reopened), LossColumns(opened));
+
+        LibraryError.Assert(() => Trainer.OpenForResume(Path.Combine(opened.Path, "nothing")), "TrainingOptions.Resume",
+            "There is nothing to resume in");
     }
 }

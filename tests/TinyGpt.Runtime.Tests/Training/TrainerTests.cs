@@ -81,7 +81,7 @@ public class TrainerTests
             return (module.parameters().First() - before).abs().max().item<float>();
         }
         Assert.Equal(2, new Tied().parameters().Count());
-        Assert.Single(Trainer.DistinctParameters(new Tied()));
+        Assert.Single(LanguageModel.DistinctNamedParameters(new Tied()));
         // AdamW's first step moves every element by lr (m/sqrt(v) = sign(g)) ...
         Assert.Equal(0.1, Move(m => Trainer.CreateOptimizer(m, options)), 4);
         // ... and by 2 lr when the shared weight is listed twice.
@@ -164,7 +164,9 @@ public class TrainerTests
         var e = Assert.Throws<TinyGptException>(() => new Trainer(model, corpus, Tiny.Options(steps: 20), dir.Path).Train(reports));
         Assert.Contains("step 8", e.Message);
         Assert.Contains("NaN", e.Message);
-        Assert.Contains("lower --lr", e.Message);
+        Assert.Equal("TrainingOptions.LearningRate", e.Option);
+        Assert.Contains("Try a lower TrainingOptions.LearningRate (e.g. 0.001)", e.Message);
+        Assert.EndsWith("(continue from it with TrainingOptions.Resume = true).", e.Message);
         var checkpoint = Checkpoint.Open(dir.Path);
         Assert.Equal(5, checkpoint.Metadata.Step);
         model.Poisoned = false;
