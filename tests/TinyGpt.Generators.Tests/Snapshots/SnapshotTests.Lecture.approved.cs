@@ -67,6 +67,8 @@ partial class LectureGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICache
     /// 6 · 10,690,625 + 12 · 6 · 6 · 64 · 256 = 71,221,638.
     /// </remarks>
     public const long FlopsPerToken = 71221638L;
+    /// <inheritdoc />
+    public override long TrainingFlopsPerToken => FlopsPerToken;
 
     /// <summary>The hyperparameters above as a <c>GptConfig</c> (nanoGPT's <c>GPTConfig</c>).</summary>
     public static readonly global::TinyGpt.GptConfig Hyperparameters =

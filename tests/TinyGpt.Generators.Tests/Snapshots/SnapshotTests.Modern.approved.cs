@@ -78,6 +78,8 @@ partial class ModernGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICached
     /// 6 · 737,536 + 12 · 4 · 4 · 32 · 64 = 4,818,432.
     /// </remarks>
     public const long FlopsPerToken = 4818432L;
+    /// <inheritdoc />
+    public override long TrainingFlopsPerToken => FlopsPerToken;
 
     /// <summary>The hyperparameters above as a <c>GptConfig</c> (nanoGPT's <c>GPTConfig</c>).</summary>
     public static readonly global::TinyGpt.GptConfig Hyperparameters =
