@@ -12,7 +12,8 @@ project's parity reference model (tests/python/reference_gpt.py). At the end it 
 over many more batches, since a 20-batch estimate moves by about +-0.02 from one draw to the next.
 
 Prints one line per estimate and, last, one JSON object.
-  nanogpt_recipe.py [--seed 1337] [--threads 2] [--steps 2000] [--final-eval-iters 200]
+  nanogpt_recipe.py [--seed 1337] [--threads 2] [--steps 2000] [--final-eval-iters 200] [--save FILE]
+(--save writes the final weights with torch.save, as always_save_checkpoint=True keeps nanoGPT's.)
 """
 
 import argparse
@@ -39,17 +40,12 @@ def main():
     parser.add_argument("--eval-interval", type=int, default=250)
     parser.add_argument("--eval-iters", type=int, default=20)
     parser.add_argument("--final-eval-iters", type=int, default=200)
+    parser.add_argument("--save", help="write the final state dict here")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
 
-    with open(CORPUS, encoding="utf-8") as f:
-        text = f.read()
-    alphabet = sorted(set(text))
-    index = {c: i for i, c in enumerate(alphabet)}
-    data = torch.tensor([index[c] for c in text], dtype=torch.long)
-    split = int(0.9 * len(data))
-    splits = {"train": data[:split], "val": data[split:]}
+    alphabet, splits = load_splits()
 
     batch_size, block_size, n_layer = 12, 64, 4
     config = reference_gpt.GPTConfig(block_size=block_size, vocab_size=len(alphabet), n_layer=n_layer, n_head=4,
@@ -104,9 +100,22 @@ def main():
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
     seconds = time.perf_counter() - began
+    if args.save:
+        torch.save(model.state_dict(), args.save)
     final = estimate_loss(args.final_eval_iters)
     print(json.dumps({"seed": args.seed, "steps": args.steps, "seconds": seconds, "estimates": estimates,
                       "final": {"eval_iters": args.final_eval_iters, **final}, "torch": torch.__version__}))
+
+
+def load_splits():
+    """The embedded corpus as token ids with TinyGpt's and nanoGPT's alphabet (sorted characters) and 90/10 split."""
+    with open(CORPUS, encoding="utf-8") as f:
+        text = f.read()
+    alphabet = sorted(set(text))
+    index = {c: i for i, c in enumerate(alphabet)}
+    data = torch.tensor([index[c] for c in text], dtype=torch.long)
+    split = int(0.9 * len(data))
+    return alphabet, {"train": data[:split], "val": data[split:]}
 
 
 def initialize(model, n_layer):

@@ -106,8 +106,8 @@ internal static class DiagnosticDescriptors
     /// <summary>{0} the number given.</summary>
     public static readonly DiagnosticDescriptor PrecisionUndefined = Error(
         "TGPT016",
-        "Precision is not a defined TinyGpt.Precision value",
-        "Precision = {0} is not a TinyGpt.Precision value: use Precision.Float32 (0) or Precision.BFloat16 (1)");
+        "Precision is not Float32 or BFloat16",
+        "Precision = {0} is not a precision a model can be generated with: use Precision.Float32 (0) or Precision.BFloat16 (1); Precision.Auto (2) is chosen at run time (LanguageModel.ComputePrecision, TrainingOptions.Precision)");
 
     /// <summary>{0} KvHeads, {1} Heads, {2} why not, {3} the valid values.</summary>
     public static readonly DiagnosticDescriptor KvHeadsInvalid = Error(

@@ -1,16 +1,20 @@
 namespace TinyGpt.Generators;
 
 // The parts of the emitted model that serve speed rather than nanoGPT parity: the compute precision
-// (bfloat16 matmuls on casts of float32 weights) and the KV-cache forward pass used for sampling.
+// (bfloat16 matmuls on casts of float32 weights, chosen at run time) and the KV-cache forward pass used for sampling.
 public sealed partial class GptGenerator
 {
     private const string ScalarType = "global::TorchSharp.torch.ScalarType";
 
     private static bool IsBFloat16(GptModel m) => m.Precision == ComputePrecision.BFloat16;
 
-    /// <summary>A Linear layer applied to <paramref name="input"/>, in the model's compute precision.</summary>
-    private static string Linear(GptModel m, string layer, string input) =>
-        IsBFloat16(m) ? $"BFloat16Linear({layer}, {input})" : $"{layer}.forward({input})";
+    private const string MixedPrecision = "global::TinyGpt.MixedPrecision";
+
+    /// <summary>
+    /// A Linear layer applied to <paramref name="input"/> in the compute dtype the model runs in now: the
+    /// precision is a run-time choice (<c>LanguageModel.ComputePrecision</c>), so no call hard-wires it.
+    /// </summary>
+    private static string Linear(GptModel m, string layer, string input) => $"{MixedPrecision}.Linear({layer}, {input}, ComputeDtype)";
 
     /// <summary>A shape comment, naming the dtype when it is not float32, then an optional note.</summary>
     private static string Typed(GptModel m, string shape, string? note = null) =>
@@ -25,15 +29,33 @@ public sealed partial class GptGenerator
     private static void WritePrecisionConstants(CodeWriter w, GptModel m)
     {
         var precision = m.Precision.ToString();
-        w.Summary(IsBFloat16(m)
-            ? [
-                "The compute precision: every Linear in bfloat16 on bfloat16 casts of the float32 weights; embeddings,",
-                "residual stream, LayerNorms, attention (libtorch's bfloat16 attention is slower on CPUs) and loss in float32."]
-            : ["The compute precision: everything in float32, as nanoGPT on a CPU."]);
+        w.Summary([
+            IsBFloat16(m)
+                ? "The default compute precision: every Linear (and attention while training) in bfloat16 on casts of the"
+                : "The default compute precision: everything in float32, as nanoGPT on a CPU. <c>ComputePrecision</c>",
+            IsBFloat16(m)
+                ? "float32 weights; the rest in float32. <c>ComputePrecision</c> changes it at run time."
+                : "changes it at run time."]);
         w.Line($"public const global::TinyGpt.Precision Precision = global::TinyGpt.Precision.{precision};");
         w.Line();
-        w.Summary($"The dtype of the Linear layers' matmuls: {(IsBFloat16(m) ? "bfloat16" : "float32")}.");
+        w.Summary($"The dtype of the Linear layers' matmuls by default: {(IsBFloat16(m) ? "bfloat16" : "float32")} (now: <c>ComputeDtype</c>).");
         w.Line($"public const {ScalarType} ComputeType = {ScalarType}.{(IsBFloat16(m) ? "BFloat16" : "Float32")};");
+        w.Line();
+        w.Line("/// <inheritdoc />");
+        using (w.Block($"protected override void OnComputePrecisionChanged({ScalarType} dtype)"))
+        using (w.Block("foreach (var block in transformer.h)"))
+        {
+            w.Line("block.attn.ComputeDtype = dtype;");
+            w.Line("block.mlp.ComputeDtype = dtype;");
+        }
+        w.Line();
+    }
+
+    /// <summary>The compute dtype a submodule with Linear layers runs them in; the model sets it.</summary>
+    private static void WriteSubmoduleComputeDtype(CodeWriter w)
+    {
+        w.Summary("The dtype of this module's matmuls; set the model's <c>ComputePrecision</c> to change it.");
+        w.Line($"public {ScalarType} ComputeDtype {{ get; internal set; }} = ComputeType;");
         w.Line();
     }
 
@@ -51,17 +73,11 @@ public sealed partial class GptGenerator
     /// <summary>The LM head on <paramref name="input"/> into <c>logits</c>, float32 either way.</summary>
     private static void WriteLmHead(CodeWriter w, GptModel m, string input, string shape = "[B, T, V]")
     {
-        if (!IsBFloat16(m))
-        {
-            w.Line($"var logits = lm_head.forward({input});", shape);
-            return;
-        }
-        w.Line($"using var scores = BFloat16Linear(lm_head, {input});", shape + " bfloat16");
-        w.Line($"var logits = scores.to({ScalarType}.Float32);", shape + " float32 for softmax and loss");
+        w.Line($"var logits = {MixedPrecision}.Logits(lm_head, {input}, ComputeDtype);", shape + " float32 for softmax and loss");
     }
 
     /// <summary>The fused QKV projection split into heads; shared by the full and the cached attention.</summary>
-    private static void WriteQueryKeyValue(CodeWriter w, GptModel m, bool cached = false)
+    private static void WriteQueryKeyValue(CodeWriter w, GptModel m)
     {
         var grouped = m.Arch.Grouped(m.Heads);
         if (grouped)
@@ -69,38 +85,13 @@ public sealed partial class GptGenerator
                 Typed(m, "[B, T, C], 2 × [B, T, nkv·hs]"));
         else
             w.Line($"var qkv = {Linear(m, "c_attn", "x")}.split(Embd, dim: 2);", Typed(m, "3 × [B, T, C]"));
-        // bfloat16 models keep q, k, v in bfloat16 for the explicit attention of training; the fused kernel
-        // (eval mode, and the KV cache, which holds float32) gets float32 copies, since libtorch's fused CPU
-        // attention is slower in bfloat16 (bench/RESULTS.md, --layouts).
-        var cast = IsBFloat16(m) && cached ? $".to({ScalarType}.Float32)" : "";
-        string Comment(string heads) => cast != "" ? $"[B, {heads}, T, hs] float32 for the attention" : Typed(m, $"[B, {heads}, T, hs]");
+        // q, k, v stay in the compute dtype for the explicit attention of training; the fused kernel (eval
+        // mode) and the KV cache (which holds float32) take float32, since libtorch's fused CPU attention is
+        // slower in bfloat16 (bench/RESULTS.md, --layouts).
         var kvHeads = grouped ? "KvHeads" : "Heads";
-        w.Line($"var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2){cast};", Comment("nh"));
-        w.Line($"var k = qkv[1].view(B, T, {kvHeads}, HeadSize).transpose(1, 2){cast};", Comment(KvLabel(m)));
-        w.Line($"var v = qkv[2].view(B, T, {kvHeads}, HeadSize).transpose(1, 2){cast};", Comment(KvLabel(m)));
-    }
-
-    private static void WriteBFloat16Linear(CodeWriter w, GptModel m)
-    {
-        if (!IsBFloat16(m))
-            return;
-        w.Summary([
-            "<c>layer</c> applied to <c>x</c> <c>[..., in]</c> → <c>[..., out]</c> in bfloat16: TorchSharp has no autocast, so the",
-            "input, the float32 weight <c>[out, in]</c> and the bias are cast here, in every forward pass. The optimizer",
-            "keeps updating the float32 weights; autograd casts their gradients back to float32."], [
-            "The casts' handles are released at once: autograd keeps the bfloat16 copies that backward needs",
-            "and frees them as soon as backward has used them, instead of at the end of the step."]);
-        using (w.Block($"internal static {Tensor} BFloat16Linear({Layers}.Linear layer, {Tensor} x)"))
-        {
-            w.Line("var input = x.dtype == ComputeType ? x : x.to(ComputeType);", "[..., in] bfloat16");
-            w.Line("using var weight = layer.weight!.to(ComputeType);", "[out, in] bfloat16 copy");
-            w.Line("using var bias = layer.bias?.to(ComputeType);", "[out] bfloat16 copy, or none");
-            w.Line($"var y = {Nn}.functional.linear(input, weight, bias);", "[..., out] bfloat16");
-            w.Line("if (!ReferenceEquals(input, x))");
-            w.Line("    input.Dispose();");
-            w.Line("return y;");
-        }
-        w.Line();
+        w.Line($"var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2);", Typed(m, "[B, nh, T, hs]"));
+        w.Line($"var k = qkv[1].view(B, T, {kvHeads}, HeadSize).transpose(1, 2);", Typed(m, $"[B, {KvLabel(m)}, T, hs]"));
+        w.Line($"var v = qkv[2].view(B, T, {kvHeads}, HeadSize).transpose(1, 2);", Typed(m, $"[B, {KvLabel(m)}, T, hs]"));
     }
 
     private static void WriteCachedForward(CodeWriter w, GptModel m)
@@ -189,9 +180,9 @@ public sealed partial class GptGenerator
         using (w.Block($"public {Tensor} forward({Tensor} x, KvCache cache, int layer)"))
         {
             w.Line("long B = x.shape[0], T = x.shape[1], C = x.shape[2];", "batch size, new positions, Embd");
-            WriteQueryKeyValue(w, m, cached: true);
+            WriteQueryKeyValue(w, m);
             WriteRotaryAndQkNorm(w, m, "cache.Length");
-            w.Line("var y = cache.Attend(layer, q, k, v);", "[B, nh, T, hs] over cache.Length + T keys");
+            w.Line("var y = cache.Attend(layer, q, k, v);", "[B, nh, T, hs] float32, over cache.Length + T keys");
             w.Line("y = y.transpose(1, 2).contiguous().view(B, T, C);", "[B, T, C]");
             w.Line($"return {Linear(m, "c_proj", "y")};", Typed(m, "[B, T, C]"));
         }

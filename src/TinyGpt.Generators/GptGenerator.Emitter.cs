@@ -61,7 +61,6 @@ public sealed partial class GptGenerator
                 WriteForward(w, model);
                 WriteCachedForward(w, model);
                 WriteKvCache(w, model);
-                WriteBFloat16Linear(w, model);
                 WriteInitWeights(w, model);
                 WriteTransformer(w, model);
                 WriteBlock(w, model);
@@ -200,7 +199,7 @@ public sealed partial class GptGenerator
             $"Null draws it from torch's default generator, so <c>torch.manual_seed(s)</c> before <c>new {m.ClassName}()</c>",
             "repeats the same weights, as in nanoGPT.");
         w.Line("/// <exception cref=\"global::TinyGpt.TinyGptException\">The weights alone would not fit in the memory available; nothing is allocated then.</exception>");
-        using (w.Block($"public {Escape(m.ClassName)}(long? seed = null) : base(\"{m.ClassName}\", seed)"))
+        using (w.Block($"public {Escape(m.ClassName)}(long? seed = null) : base(\"{m.ClassName}\", seed{(IsBFloat16(m) ? ", Precision" : "")})"))
         {
             w.Line($"global::TinyGpt.MemoryGuard.EnsureWeightsFit(ParameterCount, \"{m.ClassName}\");", "before any weight exists");
             w.Line("transformer = new Transformer(RandomGenerator);");
@@ -472,6 +471,7 @@ public sealed partial class GptGenerator
             w.Summary("Dropout after the output projection: <c>[B, T, C]</c> → <c>[B, T, C]</c>.");
             w.Line($"public readonly {FastDropout} resid_dropout;");
             w.Line();
+            WriteSubmoduleComputeDtype(w);
             w.Summary("Creates the projections.");
             WriteRandomParameter(w);
             using (w.Block($"public CausalSelfAttention({RandomParameter}) : base(nameof(CausalSelfAttention))"))
@@ -518,32 +518,26 @@ public sealed partial class GptGenerator
     }
 
     /// <summary>
-    /// Whether training attends explicitly (nanoGPT's form without flash) rather than with libtorch's fused
-    /// kernel: with dropout, the fused kernel would draw its mask with libtorch's serial sampler; in
-    /// bfloat16, explicit bfloat16 matmuls beat the fused kernel in float32 (figures in bench/RESULTS.md).
+    /// The attention call of <c>forward</c>. Training attends explicitly (nanoGPT's form without flash) where
+    /// the fused kernel would be slower: with dropout it would draw its mask with libtorch's serial sampler,
+    /// and in bfloat16 explicit bfloat16 matmuls beat the fused kernel in float32 (figures in bench/RESULTS.md).
+    /// The dtype is a run-time choice, so without dropout the generated code asks for it; the fused kernel
+    /// always gets float32.
     /// </summary>
-    private static bool AttendsExplicitlyWhileTraining(GptModel m) => m.Dropout > 0 || IsBFloat16(m);
-
-    /// <summary>The attention call of <c>forward</c>: fused, or explicit while training (see above).</summary>
     private static void WriteAttend(CodeWriter w, GptModel m)
     {
         const string Fused = "global::TorchSharp.torch.nn.functional.scaled_dot_product_attention";
-        if (!AttendsExplicitlyWhileTraining(m))
-        {
-            w.Line($"var y = {Fused}(q, k, v, is_casual: true);", "[B, nh, T, hs]");
-            return;
-        }
-        var toFloat32 = IsBFloat16(m) ? $".to({ScalarType}.Float32)" : "";
-        w.Line("var y = training", "[B, nh, T, hs]");
+        var toFloat32 = $".to({ScalarType}.Float32)";
+        w.Line(m.Dropout > 0 ? "var y = training" : $"var y = training && ComputeDtype != {ScalarType}.Float32", "[B, nh, T, hs]");
         w.Line("    ? AttendExplicitly(q, k, v)", m.Dropout > 0 ? "with attn_dropout" : "bfloat16 matmuls");
-        w.Line($"    : {Fused}(q{toFloat32}, k{toFloat32}, v{toFloat32}, is_casual: true);",
-            IsBFloat16(m) ? "fused, in float32" : "fused (eval mode: no dropout)");
+        w.Line($"    : {Fused}(", "fused, in float32");
+        w.Line($"        q{toFloat32},");
+        w.Line($"        k{toFloat32},");
+        w.Line($"        v{toFloat32}, is_casual: true);");
     }
 
     private static void WriteAttendExplicitly(CodeWriter w, GptModel m)
     {
-        if (!AttendsExplicitlyWhileTraining(m))
-            return;
         const string Torch = "global::TorchSharp.torch";
         w.Line();
         w.Summary([
@@ -551,11 +545,11 @@ public sealed partial class GptGenerator
             (m.Dropout > 0 ? "<c>attn_dropout</c>, then " : "then ") + "the weighted sum of the values. <c>q</c>, <c>k</c>, <c>v</c> <c>[B, nh, T, hs]</c> →",
             .. (m.Dropout > 0
                 ? new[] {
-                    "<c>[B, nh, T, hs]</c>. Used while training: libtorch's fused kernel would draw its dropout mask with",
-                    "its serial sampler, where <see cref=\"global::TinyGpt.FastDropout\"/> draws in parallel." }
+                    "<c>[B, nh, T, hs]</c>, in their dtype. Used while training: libtorch's fused kernel would draw its dropout",
+                    "mask with its serial sampler, where <see cref=\"global::TinyGpt.FastDropout\"/> draws in parallel." }
                 : new[] {
-                    "<c>[B, nh, T, hs]</c>. Used while training: these bfloat16 matmuls are faster than the fused kernel,",
-                    "which runs in float32 here." })]);
+                    "<c>[B, nh, T, hs]</c>, in their dtype. Used while training in bfloat16: these bfloat16 matmuls are faster",
+                    "than the fused kernel, which runs in float32 here." })]);
         using (w.Block($"private {Tensor} AttendExplicitly({Tensor} q, {Tensor} k, {Tensor} v)"))
         {
             w.Line("long T = q.shape[2];", "sequence length");
@@ -616,6 +610,7 @@ public sealed partial class GptGenerator
             w.Summary("Dropout on the MLP's output: <c>[B, T, C]</c> → <c>[B, T, C]</c>.");
             w.Line($"public readonly {FastDropout} dropout;");
             w.Line();
+            WriteSubmoduleComputeDtype(w);
             w.Summary("Creates the layers.");
             WriteRandomParameter(w);
             using (w.Block($"public Mlp({RandomParameter}) : base(nameof(Mlp))"))

@@ -16,7 +16,7 @@ public sealed partial class GptGenerator
         "Layers", "Heads", "Embd", "HeadSize", "BlockSize", "VocabSize", "Dropout", "Bias", "TieWeights",
         "ParameterCount", "FlopsPerToken", "Hyperparameters", "Config", "transformer", "lm_head", "forward",
         "InitStd", "ResidualInitStd", "InitWeights",
-        "Precision", "ComputeType", "KvCache", "CreateCache", "BFloat16Linear",
+        "Precision", "ComputeType", "ComputeDtype", "KvCache", "CreateCache", "BFloat16Linear",
         "KvHeads", "MlpHidden", "LogitSoftcap", "RopeBase", "rotary", "ApplyRotary",
     };
 

@@ -15,6 +15,8 @@ public sealed class BadInputTests(TrainedBigram run)
     [InlineData("Unknown model 'gpt5'. Choose one of:", "info", "--model", "gpt5")]
     [InlineData("--device cuda: CUDA is not available here (available: cpu only)", "train", "--model", "bigram", "--device", "cuda")]
     [InlineData("--device tpu is not a device", "train", "--model", "bigram", "--device", "tpu")]
+    [InlineData("--precision must be auto, float32 or bfloat16 (got 'fp16')", "train", "--model", "bigram", "--precision", "fp16")]
+    [InlineData("--precision must be auto, float32 or bfloat16 (got 'half')", "sample", "--checkpoint", NoCheckpoint, "--precision", "half")]
     [InlineData("--temperature must be a positive number (got 0)", "sample", "--checkpoint", NoCheckpoint, "--temperature", "0")]
     [InlineData("--temperature must be a positive number (got -1)", "sample", "--checkpoint", NoCheckpoint, "--temperature", "-1")]
     [InlineData("--top-k must be at least 1 (got 0)", "sample", "--checkpoint", NoCheckpoint, "--top-k", "0")]

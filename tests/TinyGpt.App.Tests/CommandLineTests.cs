@@ -66,5 +66,7 @@ public sealed class CommandLineTests
         Assert.Contains("tied to transformer.wte", result.Output);          // lm_head shares the token embedding
         Assert.Contains($"Parameters: {Models.BabyGpt.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} distinct", result.Output);
         Assert.Contains(Models.BabyGpt.FlopsPerToken.ToString("N0", CultureInfo.InvariantCulture), result.Output);
+        var auto = BFloat16Support.Detect(TorchSharp.torch.CPU);             // what --precision auto picks here, and why
+        Assert.Contains($"--precision auto computes in {(auto.Native ? "bfloat16" : "float32")} ({auto.Reason})", result.Output);
     }
 }

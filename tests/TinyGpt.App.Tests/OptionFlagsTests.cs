@@ -9,6 +9,7 @@ public sealed class OptionFlagsTests
     {
         { () => new TrainingOptions { LearningRate = -1 }.Validate(), "--lr must be a positive number (got -1)." },
         { () => new TrainingOptions { MinLearningRate = 1 }.Validate(), "--min-lr must be between 0 and --lr (0.001) (got 1)." },
+        { () => new TrainingOptions { Precision = (Precision)7 }.Validate(), "--precision must be Float32, BFloat16 or Auto (got 7)." },
         { () => new TrainingOptions { Resume = true, Overwrite = true }.Validate(),
             "--resume continues the run in --out and --overwrite replaces it: give one of them." },
         { () => new SamplingOptions { Temperature = 0 }.Validate(),

@@ -123,7 +123,12 @@ public class DiagnosticTests
         {
             $"[Gpt({Valid}, Precision = (Precision)7)] public partial class OddPrecision;",
             "TGPT016", "Precision = (Precision)7",
-            "Precision = 7 is not a TinyGpt.Precision value: use Precision.Float32 (0) or Precision.BFloat16 (1)"
+            "Precision = 7 is not a precision a model can be generated with: use Precision.Float32 (0) or Precision.BFloat16 (1); Precision.Auto (2) is chosen at run time (LanguageModel.ComputePrecision, TrainingOptions.Precision)"
+        },
+        {
+            $"[Gpt({Valid}, Precision = Precision.Auto)] public partial class AutoPrecision;",
+            "TGPT016", "Precision = Precision.Auto",
+            "Precision = 2 is not a precision a model can be generated with: use Precision.Float32 (0) or Precision.BFloat16 (1); Precision.Auto (2) is chosen at run time (LanguageModel.ComputePrecision, TrainingOptions.Precision)"
         },
         {
             $"[Gpt({Valid}, KvHeads = 3)] public partial class UnevenGroups;",

@@ -24,6 +24,7 @@ public static class OptionFlags
         [Train(nameof(TrainingOptions.EvalIters))] = new("--eval-iters"),
         [Train(nameof(TrainingOptions.Seed))] = new("--seed"),
         [Train(nameof(TrainingOptions.Device))] = new("--device"),
+        [Train(nameof(TrainingOptions.Precision))] = new(PrecisionOption.Flag),
         [Train(nameof(TrainingOptions.Resume))] = new("--resume"),
         [Train(nameof(TrainingOptions.Overwrite))] = new("--overwrite"),
         [Trainer.RunDirectoryArgument] = new("--out"),

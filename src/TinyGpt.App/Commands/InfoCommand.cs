@@ -58,6 +58,8 @@ public sealed class InfoCommand(IAnsiConsole console) : Command<InfoSettings>
         var d = entry.Defaults;
         console.MarkupLine(Numbers.Invariant(
             $"Training defaults: {d.Steps} steps, batch {d.BatchSize}, lr {d.LearningRate} → {d.MinLearningRate} after {d.Warmup} warmup steps, evaluation every {d.EvalInterval} steps over {d.EvalIters} batches"));
+        console.MarkupLine($"Precision: --precision auto computes in [bold]{PrecisionOption.DescribeAuto(TorchDevice.Resolve("auto")).EscapeMarkup()}[/] on this machine " +
+                           $"(the model's own default: {PrecisionOption.Name(model.ComputePrecision)})");
         return ExitCodes.Success;
     }
 

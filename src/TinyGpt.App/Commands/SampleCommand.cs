@@ -32,6 +32,8 @@ public sealed class SampleCommand(IAnsiConsole console) : Command<SampleSettings
         using var model = entry.Create(checkpoint.Metadata.Config.VocabSize);
         checkpoint.LoadWeights(model);
         model.to(device);
+        if ((PrecisionOption.Parse(settings.Precision) ?? checkpoint.Metadata.ComputePrecision) is { } precision)
+            model.ComputePrecision = precision;   // after the move: auto asks the device the model is on
 
         SampleWriter.Write(console, new Sampler(model, checkpoint.Tokenizer), options, cancellationToken);
         return ExitCodes.Success;

@@ -45,7 +45,12 @@ public sealed class SampleSettings : TinyGptSettings
     [DefaultValue("auto")]
     public string Device { get; init; } = "auto";
 
+    [CommandOption("--precision <PRECISION>")]
+    [Description("auto, float32 or bfloat16: the compute precision of sampling. Default: the precision the checkpoint was trained in.")]
+    public string? Precision { get; init; }
+
     /// <inheritdoc />
     protected override string? Check() =>
-        string.IsNullOrWhiteSpace(Checkpoint) ? "--checkpoint needs a run directory, e.g. --checkpoint runs/baby." : base.Check();
+        string.IsNullOrWhiteSpace(Checkpoint) ? "--checkpoint needs a run directory, e.g. --checkpoint runs/baby."
+        : PrecisionOption.Problem(Precision) ?? base.Check();
 }

@@ -38,7 +38,8 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
         console.MarkupLine(
             $"Training [bold]{entry.Name}[/] ({Numbers.Count(parameters)} parameters) on {corpus.Source.EscapeMarkup()}: " +
             $"{options.Steps} steps of {options.BatchSize} × {model.Config.BlockSize} tokens, " +
-            Numbers.Invariant($"lr {options.LearningRate:G3} → {options.MinLearningRate:G3}, {Where(trainer.Device)}{from}"));
+            Numbers.Invariant($"lr {options.LearningRate:G3} → {options.MinLearningRate:G3}, {Where(trainer.Device)}, ") +
+            $"{Computes(options.Precision ?? previous?.ComputePrecision ?? model.ComputePrecision, trainer.Device)}{from}");
         console.MarkupLine($"[grey]Run directory: {Path.GetFullPath(outDirectory).EscapeMarkup()} (Ctrl+C saves a checkpoint and stops)[/]");
 
         var result = TrainingView.Show(console, previous?.Step ?? 0, options.Steps, progress => trainer.Train(progress, cancellationToken));
@@ -92,6 +93,8 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
             EvalIters = s.EvalIters ?? run?.EvalIters ?? d.EvalIters,
             Seed = s.Seed ?? run?.Seed ?? DefaultSeed,
             Device = s.Device,
+            // The first command is fast by default; a resumed run keeps the precision it recorded unless told.
+            Precision = PrecisionOption.Parse(s.Precision) ?? (previous is null ? Precision.Auto : null),
             Resume = s.Resume,
             Overwrite = s.Overwrite,
         }.Validate();
@@ -118,6 +121,10 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainSettings>
         "cpu" => $"CPU ({TorchSharp.torch.get_num_threads()} threads)",
         var other => other.ToUpperInvariant(),
     };
+
+    /// <summary>The precision the run will compute in, and for auto why.</summary>
+    private static string Computes(Precision precision, TorchSharp.torch.Device device) =>
+        precision == Precision.Auto ? $"{PrecisionOption.DescribeAuto(device)}" : PrecisionOption.Name(precision);
 
     private static string Quote(string path) => path.Contains(' ') ? $"\"{path}\"" : path;
 }

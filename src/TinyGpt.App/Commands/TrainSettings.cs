@@ -64,6 +64,10 @@ public sealed class TrainSettings : TinyGptSettings
     [DefaultValue("auto")]
     public string Device { get; init; } = "auto";
 
+    [CommandOption("--precision <PRECISION>")]
+    [Description("auto, float32 or bfloat16: the compute precision (weights stay float32). auto takes bfloat16 where the CPU has native bfloat16 dot products (avx512_bf16 or AMX; 'tinygpt info' says what it picks here), float32 elsewhere. Default: auto, or with --resume the run's.")]
+    public string? Precision { get; init; }
+
     [CommandOption("--threads <N>")]
     [Description("CPU threads for libtorch. Default: libtorch's choice.")]
     public int? Threads { get; init; }
@@ -75,4 +79,7 @@ public sealed class TrainSettings : TinyGptSettings
     [CommandOption("--overwrite")]
     [Description("Start afresh in --out even though it holds a run, deleting its checkpoints (refused without it).")]
     public bool Overwrite { get; init; }
+
+    /// <inheritdoc />
+    protected override string? Check() => PrecisionOption.Problem(Precision) ?? base.Check();
 }

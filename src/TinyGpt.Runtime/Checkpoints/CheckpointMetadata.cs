@@ -31,6 +31,12 @@ public sealed record CheckpointMetadata
     /// <summary>Training wall time before this checkpoint, summed over resumed sessions.</summary>
     public double ElapsedSeconds { get; init; }
 
+    /// <summary>
+    /// The precision the run computed in (<see cref="LanguageModel.ComputePrecision"/>, never Auto); null in
+    /// checkpoints from before it was recorded, which computed in the model's default.
+    /// </summary>
+    public Precision? ComputePrecision { get; init; }
+
     /// <summary>The options the run was trained with.</summary>
     public TrainingOptions? Options { get; init; }
 

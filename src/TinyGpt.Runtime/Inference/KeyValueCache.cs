@@ -62,6 +62,13 @@ public abstract class KeyValueCache : IDisposable
     /// <param name="v">Values of the new positions, <c>[B, KvHeads, T, hs]</c>.</param>
     public Tensor Attend(int layer, Tensor q, Tensor k, Tensor v)
     {
+        // A model computing in bfloat16 hands its projections over in that dtype; the cache and its
+        // attention stay in the cache's own dtype (float32), as libtorch's fused CPU attention is faster there.
+        if (q.dtype != Keys.dtype)
+        {
+            using var query = q.to(Keys.dtype);
+            return Attend(layer, query, k, v);
+        }
         long t = q.shape[2], past = Length, total = past + t;
         if (total > Capacity)
             throw new InvalidOperationException(

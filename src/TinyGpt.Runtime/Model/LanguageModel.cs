@@ -18,9 +18,50 @@ public abstract class LanguageModel : nn.Module<Tensor, Tensor>
     /// seeds <see cref="RandomGenerator"/>; without one it is drawn from torch's default generator, so
     /// <c>torch.manual_seed(s)</c> before construction repeats the same weights, as in nanoGPT.
     /// </summary>
-    protected LanguageModel(string name, long? seed = null) : base(name)
+    protected LanguageModel(string name, long? seed = null) : this(name, seed, Precision.Float32)
+    {
+    }
+
+    /// <summary>
+    /// Creates the module with <paramref name="precision"/> as its <see cref="ComputePrecision"/> (generated
+    /// models pass their attribute's <c>Precision</c>); see the other constructor for the rest.
+    /// </summary>
+    protected LanguageModel(string name, long? seed, Precision precision) : base(name)
     {
         RandomGenerator = new Generator(unchecked((ulong)(seed ?? DeterministicRandom.SeedFrom())));
+        _computePrecision = precision == Precision.Auto ? Precision.Float32 : precision;
+    }
+
+    private Precision _computePrecision;
+
+    /// <summary>
+    /// The precision the forward and backward passes compute in now: <see cref="Precision.Float32"/> or
+    /// <see cref="Precision.BFloat16"/> (the weights stay float32 either way). It starts as the attribute's
+    /// <c>Precision</c>; setting <see cref="Precision.Auto"/> picks by what the device of the weights offers
+    /// (<see cref="BFloat16Support"/>), so set it after moving the model. A model without Linear layers,
+    /// such as the bigram table, computes in float32 whatever this says.
+    /// </summary>
+    public Precision ComputePrecision
+    {
+        get => _computePrecision;
+        set
+        {
+            if (!Enum.IsDefined(value))
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"{nameof(LanguageModel)}.{nameof(ComputePrecision)} must be Float32, BFloat16 or Auto.");
+            var device = parameters().FirstOrDefault()?.device ?? CPU;
+            _computePrecision = BFloat16Support.Resolve(value, device);
+            OnComputePrecisionChanged(ComputeDtype);
+        }
+    }
+
+    /// <summary>The dtype of the matmuls: <see cref="ComputePrecision"/> as a scalar type.</summary>
+    public ScalarType ComputeDtype => MixedPrecision.DtypeOf(_computePrecision);
+
+    /// <summary>
+    /// Hands a new compute dtype to the submodules that run Linear layers; generated models override it.
+    /// </summary>
+    protected virtual void OnComputePrecisionChanged(ScalarType dtype)
+    {
     }
 
     /// <summary>

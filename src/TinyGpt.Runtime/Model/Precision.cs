@@ -3,20 +3,27 @@ namespace TinyGpt;
 /// <summary>
 /// The number format a generated model computes in. Parameters (the master weights the optimizer
 /// updates) are float32 either way; only the arithmetic of the forward and backward passes changes.
-/// Set it with <see cref="GptAttribute.Precision"/>.
+/// <see cref="GptAttribute.Precision"/> sets a model's default (<see cref="Float32"/> or <see cref="BFloat16"/>);
+/// <see cref="LanguageModel.ComputePrecision"/> and <see cref="TrainingOptions.Precision"/> change it at run time,
+/// where <see cref="Auto"/> lets the hardware decide.
 /// </summary>
 public enum Precision
 {
-    /// <summary>Everything in float32, as nanoGPT on a CPU. The default.</summary>
+    /// <summary>Everything in float32, as nanoGPT on a CPU. The attribute's default.</summary>
     Float32 = 0,
 
     /// <summary>
     /// Mixed precision without autocast: every Linear layer (the matmuls, most of the work) runs in
-    /// bfloat16 on bfloat16 copies of the float32 weights, made in each forward pass; embeddings, the
-    /// residual stream, LayerNorms, the attention and the loss stay float32, and the logits are returned
-    /// as float32. The attention stays float32 because libtorch's CPU attention kernels are slower in
-    /// bfloat16 than in float32. It pays off on CPUs with native bfloat16 matmuls (AVX-512 BF16, AMX);
-    /// elsewhere it can be slower.
+    /// bfloat16 on bfloat16 copies of the float32 weights, made in each forward pass, and so does the
+    /// attention while training; embeddings, the residual stream, LayerNorms, the loss and the fused
+    /// attention of eval mode and sampling stay float32, and the logits are returned as float32. It pays
+    /// off on CPUs with native bfloat16 dot products (AVX-512 BF16, AMX); elsewhere it can be slower.
     /// </summary>
     BFloat16 = 1,
+
+    /// <summary>
+    /// A run-time choice, not an attribute value: <see cref="BFloat16"/> where the device computes
+    /// bfloat16 dot products natively, <see cref="Float32"/> elsewhere (see <see cref="BFloat16Support"/>).
+    /// </summary>
+    Auto = 2,
 }

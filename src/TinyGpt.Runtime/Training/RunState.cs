@@ -95,6 +95,7 @@ internal sealed class RunState
         BestValLoss = BestValLoss,
         ElapsedSeconds = Elapsed.TotalSeconds,
         Options = options,
+        ComputePrecision = model.ComputePrecision,
         SamplerState = BatchRandom.State,
         ModelRngState = Base64(model.RandomGenerator.get_state()),
         TorchRngState = Base64(torch.random.get_rng_state()),

@@ -69,11 +69,10 @@ public sealed class Trainer
         GlibcMalloc.Tune();
 
         Model.to(Device);
-        using var optimizer = CreateOptimizer(Model, Options);
+        using var optimizer = CreateFlatOptimizer(Model, Options);
         var run = Options.Resume ? Resume(optimizer) : Start();
         var schedule = LearningRateSchedule.From(Options);
         var batches = new BatchSampler(Corpus.Split.Train, Model.Config.BlockSize, Options.BatchSize, run.BatchRandom);
-        var clipped = optimizer.parameters().ToList();   // what clipping rescales: the optimizer's distinct parameters
 
         var interrupted = run.OwesEvaluation(Options) && !Evaluate(run, optimizer, schedule.At(Math.Max(0, run.Step - 1)), cancellationToken);
         Model.train();   // once: evaluations switch to eval mode and back
@@ -86,7 +85,7 @@ public sealed class Trainer
             }
             var lr = schedule.At(run.Step);
             var began = Stopwatch.GetTimestamp();
-            var loss = TrainStep(optimizer, clipped, batches, lr, run.Step);
+            var loss = TrainStep(optimizer, batches, lr, run.Step);
             run.CompleteStep(loss, Stopwatch.GetElapsedTime(began).TotalSeconds);
 
             var evaluate = run.Step % Options.EvalInterval == 0 || run.Step == Options.Steps;
@@ -142,6 +141,7 @@ public sealed class Trainer
 
     private RunState Start()
     {
+        ChoosePrecision(recorded: null);
         Checkpoint.Clear(RunDirectory);
         return RunState.Fresh(Model, Options.Seed, RunDirectory);
     }
@@ -155,7 +155,18 @@ public sealed class Trainer
                 $"this one has {Corpus.Tokenizer.VocabSize});", $"resume with the same {CorpusArgument}.");
         checkpoint.LoadWeights(Model);
         checkpoint.LoadOptimizer(optimizer);
+        ChoosePrecision(checkpoint.Metadata.ComputePrecision);
         return RunState.FromCheckpoint(checkpoint, Model, Options.Seed, RunDirectory);
+    }
+
+    /// <summary>
+    /// The run computes in <see cref="TrainingOptions.Precision"/>; without one, a resumed run in the precision its
+    /// checkpoint <paramref name="recorded"/>, a fresh one in the model's own <see cref="LanguageModel.ComputePrecision"/>.
+    /// </summary>
+    private void ChoosePrecision(Precision? recorded)
+    {
+        if ((Options.Precision ?? recorded) is { } precision)
+            Model.ComputePrecision = precision;   // Auto picks by the device the model is on now
     }
 
     /// <summary>Estimates both losses, logs them and checkpoints; false when cancelled midway (nothing logged or saved then).</summary>
@@ -200,7 +211,7 @@ public sealed class Trainer
     }
 
     /// <summary>One optimizer step in its own dispose scope; returns the batch loss.</summary>
-    private double TrainStep(AdamW optimizer, IEnumerable<Parameter> clipped, BatchSampler batches, double lr, int step)
+    private double TrainStep(FlatAdamW optimizer, BatchSampler batches, double lr, int step)
     {
         using var scope = NewDisposeScope();
         foreach (var group in optimizer.ParamGroups)
@@ -219,7 +230,7 @@ public sealed class Trainer
         optimizer.zero_grad();
         loss.backward();
         if (Options.GradClip > 0)
-            nn.utils.clip_grad_norm_(clipped, Options.GradClip);
+            optimizer.ClipGradNorm(Options.GradClip);
         optimizer.step();
         return value;
     }
@@ -255,8 +266,13 @@ public sealed class Trainer
     /// <summary>
     /// nanoGPT's <c>configure_optimizers</c>: AdamW over the distinct parameters, weight decay on
     /// tensors of two or more dimensions (matmul weights, embeddings), none on biases and LayerNorm gains.
+    /// It moves the parameters into one flat buffer, so that a step is a few kernels rather than several per
+    /// tensor (their values and the model's weight tying stay): create it after moving the model to its device.
     /// </summary>
-    public static AdamW CreateOptimizer(nn.Module model, TrainingOptions options)
+    public static AdamW CreateOptimizer(nn.Module model, TrainingOptions options) => CreateFlatOptimizer(model, options);
+
+    /// <summary><see cref="CreateOptimizer"/> as the trainer steps it: over flat buffers (see <see cref="FlatAdamW"/>).</summary>
+    internal static FlatAdamW CreateFlatOptimizer(nn.Module model, TrainingOptions options)
     {
         var parameters = LanguageModel.DistinctNamedParameters(model).Select(np => np.Parameter).Where(p => p.requires_grad).ToList();
         var decay = parameters.Where(p => p.dim() >= 2).ToList();
@@ -266,7 +282,7 @@ public sealed class Trainer
             groups.Add(new AdamW.ParamGroup(decay, options.LearningRate, options.Beta1, options.Beta2, 1e-8, options.WeightDecay, false, false));
         if (noDecay.Count > 0)
             groups.Add(new AdamW.ParamGroup(noDecay, options.LearningRate, options.Beta1, options.Beta2, 1e-8, 0.0, false, false));
-        return optim.AdamW(groups, options.LearningRate, options.Beta1, options.Beta2, 1e-8, options.WeightDecay);
+        return new FlatAdamW(groups, options.LearningRate, options.Beta1, options.Beta2, 1e-8, options.WeightDecay);
     }
 
     private void PrepareRunDirectory()

@@ -48,6 +48,15 @@ public sealed record TrainingOptions
     /// <summary><c>auto</c>, <c>cpu</c> or <c>cuda</c> (see <see cref="TorchDevice.Resolve"/>).</summary>
     public string Device { get; init; } = "auto";
 
+    /// <summary>
+    /// The precision to compute in: <see cref="TinyGpt.Precision.Float32"/>, <see cref="TinyGpt.Precision.BFloat16"/>
+    /// or <see cref="TinyGpt.Precision.Auto"/> (bfloat16 where the device has native bfloat16 dot products, see
+    /// <see cref="BFloat16Support"/>). Null keeps what the model says (<see cref="LanguageModel.ComputePrecision"/>, the
+    /// attribute's <c>Precision</c> unless changed), or when resuming what the checkpoint recorded. The master
+    /// weights stay float32 either way.
+    /// </summary>
+    public Precision? Precision { get; init; }
+
     /// <summary>Continue from the run directory's latest checkpoint instead of starting afresh.</summary>
     public bool Resume { get; init; }
 
@@ -83,6 +92,7 @@ public sealed record TrainingOptions
         Require(Beta1 is >= 0 and < 1, nameof(Beta1), $"must lie in [0, 1) (got {Beta1}).");
         Require(Beta2 is >= 0 and < 1, nameof(Beta2), $"must lie in [0, 1) (got {Beta2}).");
         Require(double.IsFinite(GradClip) && GradClip >= 0, nameof(GradClip), $"must be 0 (off) or more (got {GradClip}).");
+        Require(Precision is null || Enum.IsDefined(Precision.Value), nameof(Precision), $"must be Float32, BFloat16 or Auto (got {(int?)Precision}).");
         if (Resume && Overwrite)
             throw TinyGptException.About(Name(nameof(Resume)),
                 $"{Name(nameof(Resume))} continues the run in {Trainer.RunDirectoryArgument} and {Name(nameof(Overwrite))} replaces it: give one of them.");

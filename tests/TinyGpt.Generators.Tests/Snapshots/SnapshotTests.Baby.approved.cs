@@ -75,11 +75,24 @@ partial class BabyGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICachedLa
     /// <summary>The hyperparameters of this model: <c>Hyperparameters</c>.</summary>
     public override global::TinyGpt.GptConfig Config => Hyperparameters;
 
-    /// <summary>The compute precision: everything in float32, as nanoGPT on a CPU.</summary>
+    /// <summary>
+    /// The default compute precision: everything in float32, as nanoGPT on a CPU. <c>ComputePrecision</c>
+    /// changes it at run time.
+    /// </summary>
     public const global::TinyGpt.Precision Precision = global::TinyGpt.Precision.Float32;
 
-    /// <summary>The dtype of the Linear layers' matmuls: float32.</summary>
+    /// <summary>The dtype of the Linear layers' matmuls by default: float32 (now: <c>ComputeDtype</c>).</summary>
     public const global::TorchSharp.torch.ScalarType ComputeType = global::TorchSharp.torch.ScalarType.Float32;
+
+    /// <inheritdoc />
+    protected override void OnComputePrecisionChanged(global::TorchSharp.torch.ScalarType dtype)
+    {
+        foreach (var block in transformer.h)
+        {
+            block.attn.ComputeDtype = dtype;
+            block.mlp.ComputeDtype = dtype;
+        }
+    }
 
     /// <summary>Embeddings, blocks and final LayerNorm (nanoGPT's <c>transformer</c> ModuleDict).</summary>
     public readonly Transformer transformer;
@@ -127,7 +140,7 @@ partial class BabyGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICachedLa
             if (CheckShapes) global::TinyGpt.Shapes.Check(x, "BabyGpt.forward", "x after a block", B, T, Embd);
         }
         x = transformer.ln_f.forward(x);                                // [B, T, C]
-        var logits = lm_head.forward(x);                                // [B, T, V]
+        var logits = global::TinyGpt.MixedPrecision.Logits(lm_head, x, ComputeDtype); // [B, T, V] float32 for softmax and loss
         if (CheckShapes) global::TinyGpt.Shapes.Check(logits, "BabyGpt.forward", "logits", B, T, VocabSize);
         return logits.MoveToOuterDisposeScope();                        // the result outlives the scope
     }
@@ -156,7 +169,7 @@ partial class BabyGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICachedLa
             x = transformer.h[layer].forward(x, cache, layer);          // [B, T, C], caching keys and values
         cache.Advance(T);
         x = transformer.ln_f.forward(x.narrow(1, T - 1, 1));            // [B, 1, C] the last position only
-        var logits = lm_head.forward(x);                                // [B, 1, V]
+        var logits = global::TinyGpt.MixedPrecision.Logits(lm_head, x, ComputeDtype); // [B, 1, V] float32 for softmax and loss
         return logits.view(B, VocabSize);                               // [B, V]
     }
 
@@ -317,6 +330,9 @@ partial class BabyGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICachedLa
         /// <summary>Dropout after the output projection: <c>[B, T, C]</c> → <c>[B, T, C]</c>.</summary>
         public readonly global::TinyGpt.FastDropout resid_dropout;
 
+        /// <summary>The dtype of this module's matmuls; set the model's <c>ComputePrecision</c> to change it.</summary>
+        public global::TorchSharp.torch.ScalarType ComputeDtype { get; internal set; } = ComputeType;
+
         /// <summary>Creates the projections.</summary>
         /// <param name="random">The model's <c>RandomGenerator</c>: the dropout layers draw their masks from it.</param>
         public CausalSelfAttention(global::TorchSharp.torch.Generator random) : base(nameof(CausalSelfAttention))
@@ -335,16 +351,37 @@ partial class BabyGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICachedLa
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope(); // intermediates go on return; autograd keeps what backward needs
             long B = x.shape[0], T = x.shape[1], C = x.shape[2];        // batch size, sequence length, Embd
-            var qkv = c_attn.forward(x).split(Embd, dim: 2);            // 3 × [B, T, C]
+            var qkv = global::TinyGpt.MixedPrecision.Linear(c_attn, x, ComputeDtype).split(Embd, dim: 2); // 3 × [B, T, C]
             var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs]
             var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs]
             var v = qkv[2].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs]
-            var y = global::TorchSharp.torch.nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true); // [B, nh, T, hs]
+            var y = training && ComputeDtype != global::TorchSharp.torch.ScalarType.Float32 // [B, nh, T, hs]
+                ? AttendExplicitly(q, k, v)                             // bfloat16 matmuls
+                : global::TorchSharp.torch.nn.functional.scaled_dot_product_attention( // fused, in float32
+                    q.to(global::TorchSharp.torch.ScalarType.Float32),
+                    k.to(global::TorchSharp.torch.ScalarType.Float32),
+                    v.to(global::TorchSharp.torch.ScalarType.Float32), is_casual: true);
             if (checkShapes) global::TinyGpt.Shapes.Check(y, "BabyGpt.CausalSelfAttention.forward", "y", B, Heads, T, HeadSize);
             y = y.transpose(1, 2).contiguous().view(B, T, C);           // [B, T, C] heads side by side again
-            y = resid_dropout.forward(c_proj.forward(y));               // [B, T, C]
+            y = resid_dropout.forward(global::TinyGpt.MixedPrecision.Linear(c_proj, y, ComputeDtype)); // [B, T, C]
             if (checkShapes) global::TinyGpt.Shapes.Check(y, "BabyGpt.CausalSelfAttention.forward", "output", B, T, Embd);
             return y.MoveToOuterDisposeScope();                         // the result outlives the scope
+        }
+
+        /// <summary>
+        /// nanoGPT's attention without flash: scores q·kᵀ / √HeadSize, future positions masked, softmax,
+        /// then the weighted sum of the values. <c>q</c>, <c>k</c>, <c>v</c> <c>[B, nh, T, hs]</c> →
+        /// <c>[B, nh, T, hs]</c>, in their dtype. Used while training in bfloat16: these bfloat16 matmuls are faster
+        /// than the fused kernel, which runs in float32 here.
+        /// </summary>
+        private global::TorchSharp.torch.Tensor AttendExplicitly(global::TorchSharp.torch.Tensor q, global::TorchSharp.torch.Tensor k, global::TorchSharp.torch.Tensor v)
+        {
+            long T = q.shape[2];                                        // sequence length
+            using var future = global::TorchSharp.torch.ones(T, T, dtype: global::TorchSharp.torch.ScalarType.Bool).triu(1); // [T, T] true above the diagonal
+            var att = global::TorchSharp.torch.matmul(q * (1.0 / global::System.Math.Sqrt(HeadSize)), k.transpose(-2, -1)); // [B, nh, T, T] scores
+            att = att.masked_fill(future, float.NegativeInfinity);      // [B, nh, T, T] no looking ahead
+            att = global::TorchSharp.torch.nn.functional.softmax(att, dim: -1); // [B, nh, T, T] rows sum to 1
+            return global::TorchSharp.torch.matmul(att, v);             // [B, nh, T, hs]
         }
 
         /// <summary>
@@ -354,13 +391,13 @@ partial class BabyGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICachedLa
         public global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x, KvCache cache, int layer)
         {
             long B = x.shape[0], T = x.shape[1], C = x.shape[2];        // batch size, new positions, Embd
-            var qkv = c_attn.forward(x).split(Embd, dim: 2);            // 3 × [B, T, C]
+            var qkv = global::TinyGpt.MixedPrecision.Linear(c_attn, x, ComputeDtype).split(Embd, dim: 2); // 3 × [B, T, C]
             var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs]
             var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs]
             var v = qkv[2].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs]
-            var y = cache.Attend(layer, q, k, v);                       // [B, nh, T, hs] over cache.Length + T keys
+            var y = cache.Attend(layer, q, k, v);                       // [B, nh, T, hs] float32, over cache.Length + T keys
             y = y.transpose(1, 2).contiguous().view(B, T, C);           // [B, T, C]
-            return c_proj.forward(y);                                   // [B, T, C]
+            return global::TinyGpt.MixedPrecision.Linear(c_proj, y, ComputeDtype); // [B, T, C]
         }
     }
 
@@ -383,6 +420,9 @@ partial class BabyGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICachedLa
         /// <summary>Dropout on the MLP's output: <c>[B, T, C]</c> → <c>[B, T, C]</c>.</summary>
         public readonly global::TinyGpt.FastDropout dropout;
 
+        /// <summary>The dtype of this module's matmuls; set the model's <c>ComputePrecision</c> to change it.</summary>
+        public global::TorchSharp.torch.ScalarType ComputeDtype { get; internal set; } = ComputeType;
+
         /// <summary>Creates the layers.</summary>
         /// <param name="random">The model's <c>RandomGenerator</c>: the dropout layers draw their masks from it.</param>
         public Mlp(global::TorchSharp.torch.Generator random) : base(nameof(Mlp))
@@ -398,9 +438,9 @@ partial class BabyGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICachedLa
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x)
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope(); // intermediates go on return; autograd keeps what backward needs
-            x = c_fc.forward(x);                                        // [B, T, 4·C]
+            x = global::TinyGpt.MixedPrecision.Linear(c_fc, x, ComputeDtype); // [B, T, 4·C]
             x = gelu.forward(x);                                        // [B, T, 4·C]
-            x = c_proj.forward(x);                                      // [B, T, C]
+            x = global::TinyGpt.MixedPrecision.Linear(c_proj, x, ComputeDtype); // [B, T, C]
             x = dropout.forward(x);                                     // [B, T, C]
             return x.MoveToOuterDisposeScope();                         // the result outlives the scope
         }

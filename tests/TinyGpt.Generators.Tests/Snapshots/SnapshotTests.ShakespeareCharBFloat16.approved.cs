@@ -76,13 +76,23 @@ partial class ShakespeareBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGp
     public override global::TinyGpt.GptConfig Config => Hyperparameters;
 
     /// <summary>
-    /// The compute precision: every Linear in bfloat16 on bfloat16 casts of the float32 weights; embeddings,
-    /// residual stream, LayerNorms, attention (libtorch's bfloat16 attention is slower on CPUs) and loss in float32.
+    /// The default compute precision: every Linear (and attention while training) in bfloat16 on casts of the
+    /// float32 weights; the rest in float32. <c>ComputePrecision</c> changes it at run time.
     /// </summary>
     public const global::TinyGpt.Precision Precision = global::TinyGpt.Precision.BFloat16;
 
-    /// <summary>The dtype of the Linear layers' matmuls: bfloat16.</summary>
+    /// <summary>The dtype of the Linear layers' matmuls by default: bfloat16 (now: <c>ComputeDtype</c>).</summary>
     public const global::TorchSharp.torch.ScalarType ComputeType = global::TorchSharp.torch.ScalarType.BFloat16;
+
+    /// <inheritdoc />
+    protected override void OnComputePrecisionChanged(global::TorchSharp.torch.ScalarType dtype)
+    {
+        foreach (var block in transformer.h)
+        {
+            block.attn.ComputeDtype = dtype;
+            block.mlp.ComputeDtype = dtype;
+        }
+    }
 
     /// <summary>Embeddings, blocks and final LayerNorm (nanoGPT's <c>transformer</c> ModuleDict).</summary>
     public readonly Transformer transformer;
@@ -100,7 +110,7 @@ partial class ShakespeareBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGp
     /// repeats the same weights, as in nanoGPT.
     /// </param>
     /// <exception cref="global::TinyGpt.TinyGptException">The weights alone would not fit in the memory available; nothing is allocated then.</exception>
-    public ShakespeareBf16Gpt(long? seed = null) : base("ShakespeareBf16Gpt", seed)
+    public ShakespeareBf16Gpt(long? seed = null) : base("ShakespeareBf16Gpt", seed, Precision)
     {
         global::TinyGpt.MemoryGuard.EnsureWeightsFit(ParameterCount, "ShakespeareBf16Gpt"); // before any weight exists
         transformer = new Transformer(RandomGenerator);
@@ -130,8 +140,7 @@ partial class ShakespeareBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGp
             if (CheckShapes) global::TinyGpt.Shapes.Check(x, "ShakespeareBf16Gpt.forward", "x after a block", B, T, Embd);
         }
         x = transformer.ln_f.forward(x);                                // [B, T, C]
-        using var scores = BFloat16Linear(lm_head, x);                  // [B, T, V] bfloat16
-        var logits = scores.to(global::TorchSharp.torch.ScalarType.Float32); // [B, T, V] float32 for softmax and loss
+        var logits = global::TinyGpt.MixedPrecision.Logits(lm_head, x, ComputeDtype); // [B, T, V] float32 for softmax and loss
         if (CheckShapes) global::TinyGpt.Shapes.Check(logits, "ShakespeareBf16Gpt.forward", "logits", B, T, VocabSize);
         return logits.MoveToOuterDisposeScope();                        // the result outlives the scope
     }
@@ -160,8 +169,7 @@ partial class ShakespeareBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGp
             x = transformer.h[layer].forward(x, cache, layer);          // [B, T, C], caching keys and values
         cache.Advance(T);
         x = transformer.ln_f.forward(x.narrow(1, T - 1, 1));            // [B, 1, C] the last position only
-        using var scores = BFloat16Linear(lm_head, x);                  // [B, 1, V] bfloat16
-        var logits = scores.to(global::TorchSharp.torch.ScalarType.Float32); // [B, 1, V] float32 for softmax and loss
+        var logits = global::TinyGpt.MixedPrecision.Logits(lm_head, x, ComputeDtype); // [B, 1, V] float32 for softmax and loss
         return logits.view(B, VocabSize);                               // [B, V]
     }
 
@@ -187,26 +195,6 @@ partial class ShakespeareBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGp
             : base(Layers, batchSize, Heads, BlockSize, HeadSize, global::TorchSharp.torch.ScalarType.Float32, device)
         {
         }
-    }
-
-    /// <summary>
-    /// <c>layer</c> applied to <c>x</c> <c>[..., in]</c> → <c>[..., out]</c> in bfloat16: TorchSharp has no autocast, so the
-    /// input, the float32 weight <c>[out, in]</c> and the bias are cast here, in every forward pass. The optimizer
-    /// keeps updating the float32 weights; autograd casts their gradients back to float32.
-    /// </summary>
-    /// <remarks>
-    /// The casts' handles are released at once: autograd keeps the bfloat16 copies that backward needs
-    /// and frees them as soon as backward has used them, instead of at the end of the step.
-    /// </remarks>
-    internal static global::TorchSharp.torch.Tensor BFloat16Linear(global::TorchSharp.Modules.Linear layer, global::TorchSharp.torch.Tensor x)
-    {
-        var input = x.dtype == ComputeType ? x : x.to(ComputeType);     // [..., in] bfloat16
-        using var weight = layer.weight!.to(ComputeType);               // [out, in] bfloat16 copy
-        using var bias = layer.bias?.to(ComputeType);                   // [out] bfloat16 copy, or none
-        var y = global::TorchSharp.torch.nn.functional.linear(input, weight, bias); // [..., out] bfloat16
-        if (!ReferenceEquals(input, x))
-            input.Dispose();
-        return y;
     }
 
     /// <summary>Standard deviation of every Linear and Embedding weight at initialization (nanoGPT's 0.02).</summary>
@@ -345,6 +333,9 @@ partial class ShakespeareBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGp
         /// <summary>Dropout after the output projection: <c>[B, T, C]</c> → <c>[B, T, C]</c>.</summary>
         public readonly global::TinyGpt.FastDropout resid_dropout;
 
+        /// <summary>The dtype of this module's matmuls; set the model's <c>ComputePrecision</c> to change it.</summary>
+        public global::TorchSharp.torch.ScalarType ComputeDtype { get; internal set; } = ComputeType;
+
         /// <summary>Creates the projections.</summary>
         /// <param name="random">The model's <c>RandomGenerator</c>: the dropout layers draw their masks from it.</param>
         public CausalSelfAttention(global::TorchSharp.torch.Generator random) : base(nameof(CausalSelfAttention))
@@ -364,16 +355,19 @@ partial class ShakespeareBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGp
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope(); // intermediates go on return; autograd keeps what backward needs
             long B = x.shape[0], T = x.shape[1], C = x.shape[2];        // batch size, sequence length, Embd
-            var qkv = BFloat16Linear(c_attn, x).split(Embd, dim: 2);    // 3 × [B, T, C] bfloat16
+            var qkv = global::TinyGpt.MixedPrecision.Linear(c_attn, x, ComputeDtype).split(Embd, dim: 2); // 3 × [B, T, C] bfloat16
             var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs] bfloat16
             var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs] bfloat16
             var v = qkv[2].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs] bfloat16
             var y = training                                            // [B, nh, T, hs]
                 ? AttendExplicitly(q, k, v)                             // with attn_dropout
-                : global::TorchSharp.torch.nn.functional.scaled_dot_product_attention(q.to(global::TorchSharp.torch.ScalarType.Float32), k.to(global::TorchSharp.torch.ScalarType.Float32), v.to(global::TorchSharp.torch.ScalarType.Float32), is_casual: true); // fused, in float32
+                : global::TorchSharp.torch.nn.functional.scaled_dot_product_attention( // fused, in float32
+                    q.to(global::TorchSharp.torch.ScalarType.Float32),
+                    k.to(global::TorchSharp.torch.ScalarType.Float32),
+                    v.to(global::TorchSharp.torch.ScalarType.Float32), is_casual: true);
             if (checkShapes) global::TinyGpt.Shapes.Check(y, "ShakespeareBf16Gpt.CausalSelfAttention.forward", "y", B, Heads, T, HeadSize);
             y = y.transpose(1, 2).contiguous().view(B, T, C);           // [B, T, C] heads side by side again
-            y = resid_dropout.forward(BFloat16Linear(c_proj, y));       // [B, T, C] bfloat16
+            y = resid_dropout.forward(global::TinyGpt.MixedPrecision.Linear(c_proj, y, ComputeDtype)); // [B, T, C] bfloat16
             if (checkShapes) global::TinyGpt.Shapes.Check(y, "ShakespeareBf16Gpt.CausalSelfAttention.forward", "output", B, T, Embd);
             return y.MoveToOuterDisposeScope();                         // the result outlives the scope
         }
@@ -381,8 +375,8 @@ partial class ShakespeareBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGp
         /// <summary>
         /// nanoGPT's attention without flash: scores q·kᵀ / √HeadSize, future positions masked, softmax,
         /// <c>attn_dropout</c>, then the weighted sum of the values. <c>q</c>, <c>k</c>, <c>v</c> <c>[B, nh, T, hs]</c> →
-        /// <c>[B, nh, T, hs]</c>. Used while training: libtorch's fused kernel would draw its dropout mask with
-        /// its serial sampler, where <see cref="global::TinyGpt.FastDropout"/> draws in parallel.
+        /// <c>[B, nh, T, hs]</c>, in their dtype. Used while training: libtorch's fused kernel would draw its dropout
+        /// mask with its serial sampler, where <see cref="global::TinyGpt.FastDropout"/> draws in parallel.
         /// </summary>
         private global::TorchSharp.torch.Tensor AttendExplicitly(global::TorchSharp.torch.Tensor q, global::TorchSharp.torch.Tensor k, global::TorchSharp.torch.Tensor v)
         {
@@ -402,13 +396,13 @@ partial class ShakespeareBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGp
         public global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x, KvCache cache, int layer)
         {
             long B = x.shape[0], T = x.shape[1], C = x.shape[2];        // batch size, new positions, Embd
-            var qkv = BFloat16Linear(c_attn, x).split(Embd, dim: 2);    // 3 × [B, T, C] bfloat16
-            var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2).to(global::TorchSharp.torch.ScalarType.Float32); // [B, nh, T, hs] float32 for the attention
-            var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2).to(global::TorchSharp.torch.ScalarType.Float32); // [B, nh, T, hs] float32 for the attention
-            var v = qkv[2].view(B, T, Heads, HeadSize).transpose(1, 2).to(global::TorchSharp.torch.ScalarType.Float32); // [B, nh, T, hs] float32 for the attention
-            var y = cache.Attend(layer, q, k, v);                       // [B, nh, T, hs] over cache.Length + T keys
+            var qkv = global::TinyGpt.MixedPrecision.Linear(c_attn, x, ComputeDtype).split(Embd, dim: 2); // 3 × [B, T, C] bfloat16
+            var q = qkv[0].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs] bfloat16
+            var k = qkv[1].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs] bfloat16
+            var v = qkv[2].view(B, T, Heads, HeadSize).transpose(1, 2); // [B, nh, T, hs] bfloat16
+            var y = cache.Attend(layer, q, k, v);                       // [B, nh, T, hs] float32, over cache.Length + T keys
             y = y.transpose(1, 2).contiguous().view(B, T, C);           // [B, T, C]
-            return BFloat16Linear(c_proj, y);                           // [B, T, C] bfloat16
+            return global::TinyGpt.MixedPrecision.Linear(c_proj, y, ComputeDtype); // [B, T, C] bfloat16
         }
     }
 
@@ -431,6 +425,9 @@ partial class ShakespeareBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGp
         /// <summary>Dropout on the MLP's output: <c>[B, T, C]</c> → <c>[B, T, C]</c>.</summary>
         public readonly global::TinyGpt.FastDropout dropout;
 
+        /// <summary>The dtype of this module's matmuls; set the model's <c>ComputePrecision</c> to change it.</summary>
+        public global::TorchSharp.torch.ScalarType ComputeDtype { get; internal set; } = ComputeType;
+
         /// <summary>Creates the layers.</summary>
         /// <param name="random">The model's <c>RandomGenerator</c>: the dropout layers draw their masks from it.</param>
         public Mlp(global::TorchSharp.torch.Generator random) : base(nameof(Mlp))
@@ -446,9 +443,9 @@ partial class ShakespeareBf16Gpt : global::TinyGpt.LanguageModel, global::TinyGp
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x)
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope(); // intermediates go on return; autograd keeps what backward needs
-            x = BFloat16Linear(c_fc, x);                                // [B, T, 4·C] bfloat16
+            x = global::TinyGpt.MixedPrecision.Linear(c_fc, x, ComputeDtype); // [B, T, 4·C] bfloat16
             x = gelu.forward(x);                                        // [B, T, 4·C] bfloat16
-            x = BFloat16Linear(c_proj, x);                              // [B, T, C] bfloat16
+            x = global::TinyGpt.MixedPrecision.Linear(c_proj, x, ComputeDtype); // [B, T, C] bfloat16
             x = dropout.forward(x);                                     // [B, T, C]
             return x.MoveToOuterDisposeScope();                         // the result outlives the scope
         }
