@@ -52,7 +52,7 @@ public static class OnnxModels
         var corpus = Shakespeare.Value;
         var options = new TrainingOptions
         {
-            Steps = 40, BatchSize = 4, LearningRate = 1e-2, MinLearningRate = 1e-3, WarmupSteps = 0,
+            Steps = 25, BatchSize = 4, LearningRate = 1e-2, MinLearningRate = 1e-3, WarmupSteps = 0,
             EvalInterval = 1000, EvalIters = 1, Seed = 7, Device = "cpu", WritePlot = false,
         };
         new Trainer(model, corpus, options, Path.Combine(folder, "run")).Train();
