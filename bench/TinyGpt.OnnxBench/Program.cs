@@ -54,6 +54,8 @@ try
     }
 
     Console.WriteLine();
+    Console.WriteLine($"load average at end {File.ReadAllText("/proc/loadavg").Split(' ')[0]} ({Environment.ProcessorCount} cores; above 0.75 per core the figures are not representative)");
+    Console.WriteLine();
     Sizes.Print();
 }
 finally

@@ -42,11 +42,11 @@ internal sealed class OnnxDecoder : IDisposable
             return _model.NextTokenLogits(tokens);
 
         long[] feed;
-        if (tokens.Count <= _model.BlockSize && ExtendsFed(tokens))
-            feed = Slice(tokens, _fed.Count);                            // usually one token
+        if (tokens.Count <= _model.BlockSize && ContextWindow.Extends(tokens, _fed))
+            feed = ContextWindow.From(tokens, _fed.Count);                  // usually one token
         else
         {
-            feed = Window(tokens, _model.BlockSize);
+            feed = ContextWindow.Last(tokens, _model.BlockSize);
             Reset();
             Refills++;
         }
@@ -71,27 +71,6 @@ internal sealed class OnnxDecoder : IDisposable
             foreach (var value in present)
                 value.Dispose();
         }
-    }
-
-    /// <summary>The last <paramref name="blockSize"/> tokens: nanoGPT's crop to the context window.</summary>
-    internal static long[] Window(IReadOnlyList<long> tokens, int blockSize) => Slice(tokens, Math.Max(0, tokens.Count - blockSize));
-
-    private static long[] Slice(IReadOnlyList<long> tokens, int start)
-    {
-        var slice = new long[tokens.Count - start];
-        for (var i = 0; i < slice.Length; i++)
-            slice[i] = tokens[start + i];
-        return slice;
-    }
-
-    private bool ExtendsFed(IReadOnlyList<long> tokens)
-    {
-        if (_fed.Count == 0 || _fed.Count >= tokens.Count)
-            return false;
-        for (var i = 0; i < _fed.Count; i++)
-            if (_fed[i] != tokens[i])
-                return false;
-        return true;
     }
 
     /// <summary>Forgets every position: the past becomes empty, <c>[1, Heads, 0, HeadSize]</c>.</summary>

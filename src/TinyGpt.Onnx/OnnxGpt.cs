@@ -104,7 +104,7 @@ public sealed class OnnxGpt : IDisposable
     /// </summary>
     public float[] NextTokenLogits(IReadOnlyList<long> tokens)
     {
-        var window = OnnxDecoder.Window(tokens, BlockSize);
+        var window = ContextWindow.Last(tokens, BlockSize);
         return Logits(window)[^VocabSize..];
     }
 
