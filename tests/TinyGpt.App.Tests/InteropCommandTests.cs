@@ -114,7 +114,36 @@ public sealed class InteropCommandTests
     public void Export_with_an_unknown_format_is_refused()
     {
         using var temp = new TempDir();
-        var result = CliRun.InProcess("export", "--checkpoint", temp.Path, "--out", temp.File("m.onnx"), "--format", "onnx");
-        BadInputTests.AssertUserError(result, "--format must be pt or safetensors");
+        var result = CliRun.InProcess("export", "--checkpoint", temp.Path, "--out", temp.File("m.gguf"), "--format", "gguf");
+        BadInputTests.AssertUserError(result, "--format must be pt, safetensors or onnx");
+    }
+
+    [Fact]
+    public void Export_to_an_extension_that_names_no_format_is_refused()
+    {
+        using var temp = new TempDir();
+        var result = CliRun.InProcess("export", "--checkpoint", temp.Path, "--out", temp.File("model.weights"));
+        BadInputTests.AssertUserError(result, "use .pt, .safetensors or .onnx");
+    }
+
+    [Theory]
+    [InlineData("baby.onnx")]
+    [InlineData("baby.onnx", "--format", "onnx")]
+    public void Export_to_onnx_writes_the_plain_and_cached_graphs_and_the_vocabulary(string file, params string[] format)
+    {
+        using var temp = new TempDir();
+        var train = CliRun.InProcess("train", "--model", "baby", "--steps", "2", "--batch-size", "1", "--eval-iters", "1", "--out", temp.File("run"));
+        Assert.True(train.ExitCode == 0, train.ToString());
+
+        var export = CliRun.InProcess(["export", "-c", temp.File("run"), "-o", temp.File(file), .. format]);
+
+        Assert.True(export.ExitCode == 0, export.ToString());
+        Assert.Contains("as ONNX", export.Output);
+        var header = File.ReadAllBytes(temp.File(file))[..2];
+        Assert.Equal(0x08, header[0]);                                         // protobuf field 1 (ir_version), a varint
+        Assert.True(File.Exists(temp.File("baby.kv.onnx")));
+        Assert.True(File.Exists(temp.File("baby.json")));
+        var again = CliRun.InProcess(["export", "-c", temp.File("run"), "-o", temp.File(file), .. format]);
+        BadInputTests.AssertUserError(again, "already exist");
     }
 }

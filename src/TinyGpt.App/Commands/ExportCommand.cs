@@ -15,11 +15,11 @@ public sealed class ExportSettings : TinyGptSettings
     public string Checkpoint { get; init; } = "";
 
     [CommandOption("-o|--out <FILE>", isRequired: true)]
-    [Description("The weights file to write; a JSON with the config and vocabulary goes beside it.")]
+    [Description("The file to write: .pt, .safetensors or .onnx (its format, unless --format says); a JSON with the config and vocabulary goes beside it, and for .onnx the KV-cache graph FILE.kv.onnx too.")]
     public string Out { get; init; } = "";
 
     [CommandOption("-f|--format <FORMAT>")]
-    [Description("pt (torch.save) or safetensors. Default: from --out's extension, else safetensors.")]
+    [Description("pt (torch.save), safetensors, or onnx (runs in ONNX Runtime without libtorch). Default: from --out's extension.")]
     public string? Format { get; init; }
 
     [CommandOption("--overwrite")]
@@ -43,9 +43,23 @@ public sealed class ExportSettings : TinyGptSettings
     protected override string? Check() =>
         string.IsNullOrWhiteSpace(Checkpoint) ? "--checkpoint needs a run directory, e.g. --checkpoint runs/baby."
         : string.IsNullOrWhiteSpace(Out) ? "--out needs a file, e.g. --out baby.safetensors."
-        : Format is not null && Format.Trim().ToLowerInvariant() is not ("pt" or "safetensors") ? $"--format must be pt or safetensors; got '{Format}'."
+        : Format is not null && Format.Trim().ToLowerInvariant() is not ("pt" or "safetensors" or OnnxFormat) ? $"--format must be pt, safetensors or onnx; got '{Format}'."
+        : Format is null && FormatOf(Out) is null ? $"--out '{Out}' has an extension that names no format: use .pt, .safetensors or .onnx, or give --format pt, safetensors or onnx."
+        : IsOnnx && !Out.EndsWith(OnnxExport.Extension, StringComparison.OrdinalIgnoreCase) ? $"--format onnx writes a {OnnxExport.Extension} file; give --out a name ending in {OnnxExport.Extension}."
         : ParsedLayout is null ? $"--layout must be nanogpt, lecture or nanochat; got '{Layout}'."
         : base.Check();
+
+    /// <summary>The name <c>--format</c> takes for ONNX.</summary>
+    public const string OnnxFormat = "onnx";
+
+    /// <summary>True when the export is ONNX (asked, or by <c>--out</c>'s extension).</summary>
+    public bool IsOnnx => (Format?.Trim().ToLowerInvariant() ?? FormatOf(Out)) == OnnxFormat;
+
+    /// <summary>The weights format for pt and safetensors exports: the one asked, else the extension's.</summary>
+    public WeightFormat WeightFormat => Format is null ? WeightFormats.FromExtension(Out)!.Value : WeightFormats.Parse(Format);
+
+    private static string? FormatOf(string path) =>
+        path.EndsWith(OnnxExport.Extension, StringComparison.OrdinalIgnoreCase) ? OnnxFormat : WeightFormats.FromExtension(path)?.Name();
 }
 
 /// <summary>
@@ -59,27 +73,35 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportSettings
     public override int Execute(CommandContext context, ExportSettings settings, CancellationToken cancellationToken)
     {
         if (!settings.Overwrite)
-            EnsureNothingToReplace(settings.Out);
+            EnsureNothingToReplace(settings.Out, settings.IsOnnx);
         var checkpoint = Checkpoint.Open(settings.Checkpoint);
         var entry = ModelCatalog.ForCheckpoint(checkpoint.Metadata, settings.Checkpoint);
         using var model = entry.Create(checkpoint.Metadata.Config.VocabSize);
         checkpoint.LoadWeights(model);
 
+        if (settings.IsOnnx)
+        {
+            var onnx = InteropErrors.Translate(() => OnnxExport.Write(model, checkpoint.Tokenizer.Vocabulary, settings.Out));
+            console.MarkupLine($"Wrote {model.GetName().EscapeMarkup()} as ONNX to [bold]{onnx.Model.EscapeMarkup()}[/]" +
+                (onnx.CachedModel is null ? "" : $" (with a KV cache: [bold]{onnx.CachedModel.EscapeMarkup()}[/])"));
+            console.MarkupLine($"and its config and vocabulary to [bold]{onnx.Sidecar.EscapeMarkup()}[/].");
+            return ExitCodes.Success;
+        }
         var files = InteropErrors.Translate(() => NanoGptExport.Write(
-            model, checkpoint.Tokenizer.Vocabulary, settings.Out,
-            settings.Format is null ? null : WeightFormats.Parse(settings.Format), settings.ParsedLayout!.Value));
+            model, checkpoint.Tokenizer.Vocabulary, settings.Out, settings.WeightFormat, settings.ParsedLayout!.Value));
         console.MarkupLine($"Wrote {files.Format.Name()} weights of {model.GetName().EscapeMarkup()} under {UpstreamLayouts.Name(settings.ParsedLayout!.Value).EscapeMarkup()}'s names to [bold]{files.Weights.EscapeMarkup()}[/]");
         console.MarkupLine($"and its config and vocabulary to [bold]{files.Sidecar.EscapeMarkup()}[/].");
         return ExitCodes.Success;
     }
 
-    private static void EnsureNothingToReplace(string weights)
+    private static void EnsureNothingToReplace(string weights, bool onnx)
     {
         var sidecar = NanoGptSidecar.PathFor(weights);
-        var existing = new[] { weights, sidecar }.Where(File.Exists).Select(path => $"'{path}'").ToArray();
+        string[] written = onnx ? [weights, OnnxExport.CachedModelPath(weights), sidecar] : [weights, sidecar];
+        var existing = written.Where(File.Exists).Select(path => $"'{path}'").ToArray();
         if (existing.Length > 0)
             throw new TinyGptException(
                 $"{string.Join(" and ", existing)} already exist{(existing.Length == 1 ? "s" : "")}. " +
-                $"Export to another --out, or replace {Path.GetFileName(weights)} and {Path.GetFileName(sidecar)} with --overwrite.");
+                $"Export to another --out, or replace {string.Join(" and ", written.Select(Path.GetFileName))} with --overwrite.");
     }
 }

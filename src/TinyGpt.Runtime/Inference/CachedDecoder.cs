@@ -61,11 +61,11 @@ public sealed class CachedDecoder : IDisposable
         cache ??= cached.CreateCache(batchSize: 1);
 
         long[] feed;
-        if (tokens.Count <= blockSize && ExtendsFed(tokens))
-            feed = Slice(tokens, fed.Count);                                // usually one token
+        if (tokens.Count <= blockSize && ContextWindow.Extends(tokens, fed))
+            feed = ContextWindow.From(tokens, fed.Count);                   // usually one token
         else
         {
-            feed = Window(tokens, blockSize);
+            feed = ContextWindow.Last(tokens, blockSize);
             cache.Clear();
             fed.Clear();
             Refills++;
@@ -107,32 +107,9 @@ public sealed class CachedDecoder : IDisposable
     /// <summary>The last BlockSize tokens through <c>forward</c>, the last position's logits (nanoGPT's <c>generate</c>).</summary>
     private float[] FullRecompute(IReadOnlyList<long> tokens, int blockSize, Device device)
     {
-        var context = Window(tokens, blockSize);
+        var context = ContextWindow.Last(tokens, blockSize);
         var logits = Model.forward(tensor(context, [1, context.Length]).to(device));   // [1, T, V]
         return logits[0, -1].to(ScalarType.Float32).cpu().data<float>().ToArray();     // [V]
-    }
-
-    /// <summary>The last <paramref name="blockSize"/> tokens: nanoGPT's crop to the context window.</summary>
-    private static long[] Window(IReadOnlyList<long> tokens, int blockSize) => Slice(tokens, Math.Max(0, tokens.Count - blockSize));
-
-    /// <summary>The tokens from <paramref name="start"/> on.</summary>
-    private static long[] Slice(IReadOnlyList<long> tokens, int start)
-    {
-        var slice = new long[tokens.Count - start];
-        for (var i = 0; i < slice.Length; i++)
-            slice[i] = tokens[start + i];
-        return slice;
-    }
-
-    /// <summary>True when the cache holds a proper prefix of <paramref name="tokens"/>.</summary>
-    private bool ExtendsFed(IReadOnlyList<long> tokens)
-    {
-        if (fed.Count == 0 || fed.Count >= tokens.Count)
-            return false;
-        for (var i = 0; i < fed.Count; i++)
-            if (fed[i] != tokens[i])
-                return false;
-        return true;
     }
 
     /// <summary>Frees the cache.</summary>

@@ -43,7 +43,7 @@ public sealed class Sampler(LanguageModel model, CharTokenizer tokenizer)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var logits = NextTokenLogits(tokens, decoder);
-                    var next = Choose(logits, options.Temperature, options.TopK, random);
+                    var next = TokenChooser.Choose(logits, options.Temperature, options.TopK, random);
                     tokens.Add(next);
                     onText?.Invoke(sample, Tokenizer.Decode(next));
                 }
@@ -66,33 +66,5 @@ public sealed class Sampler(LanguageModel model, CharTokenizer tokenizer)
         var values = decoder.NextTokenLogits(tokens);
         // Rows beyond the tokenizer's vocabulary (a model declared larger) are never chosen.
         return values.Length > Tokenizer.VocabSize ? values[..Tokenizer.VocabSize] : values;
-    }
-
-    /// <summary>Temperature, top-k, softmax and one draw, on the CPU in double precision.</summary>
-    internal static int Choose(float[] logits, double temperature, int? topK, DeterministicRandom random)
-    {
-        var scaled = new double[logits.Length];
-        for (var i = 0; i < logits.Length; i++)
-            scaled[i] = logits[i] / temperature;
-        if (topK is { } k && k < scaled.Length)
-        {
-            var threshold = scaled.OrderByDescending(x => x).ElementAt(k - 1);
-            if (k == 1)
-                return Array.IndexOf(scaled, threshold);                // greedy: the first maximum
-            for (var i = 0; i < scaled.Length; i++)
-                if (scaled[i] < threshold) scaled[i] = double.NegativeInfinity;
-        }
-        var max = scaled.Max();
-        double total = 0;
-        for (var i = 0; i < scaled.Length; i++)
-            total += scaled[i] = Math.Exp(scaled[i] - max);
-        var target = random.NextDouble() * total;
-        double cumulative = 0;
-        for (var i = 0; i < scaled.Length; i++)
-        {
-            cumulative += scaled[i];
-            if (target < cumulative && scaled[i] > 0) return i;
-        }
-        return Array.FindLastIndex(scaled, p => p > 0);
     }
 }

@@ -27,18 +27,9 @@ public static class NanoGptExport
         StateDictLayout layout = StateDictLayout.NanoGpt)
     {
         var config = model.Config;
+        _ = NanoGptLayout.For(config);                                  // refuses the bigram baseline, which nanoGPT lacks
         var chosen = format ?? WeightFormats.FromExtension(path) ?? WeightFormat.Safetensors;
-        if (vocabulary.Length > config.VocabSize)
-            throw new ArgumentException($"the vocabulary has {vocabulary.Length} characters but {model.GetName()} has VocabSize {config.VocabSize}", nameof(vocabulary));
-        if (vocabulary.Distinct().Count() != vocabulary.Length)
-            throw new ArgumentException("the vocabulary repeats a character; token ids would be ambiguous", nameof(vocabulary));
-
-        var state = model.state_dict();
-        var mismatches = StateDictCheck.Compare(NanoGptLayout.For(config), state.Select(kv => (kv.Key, kv.Value.shape)));
-        if (mismatches.Count > 0)
-            throw new InvalidOperationException(
-                $"{model.GetName()}'s state dict is not nanoGPT's layout:{Environment.NewLine}  " +
-                string.Join(Environment.NewLine + "  ", mismatches));
+        var state = ExportChecks.StateDict(model, vocabulary);
 
         var sidecar = NanoGptSidecar.PathFor(path);
         if (Path.GetFullPath(sidecar) == Path.GetFullPath(path))

@@ -1,12 +1,9 @@
-using static TorchSharp.torch;
-
 namespace TinyGpt;
 
-/// <summary>
-/// A small seeded generator (xoshiro256**) whose whole state is four numbers, so a checkpoint
-/// can store it and a resumed run draws exactly the batches the uninterrupted run would have.
-/// </summary>
-public sealed class DeterministicRandom
+// The part without TorchSharp. The ONNX sampler package compiles this file too, so that a seed draws the same
+// tokens there as in `Sampler`; declared without an access modifier here, it stays internal in that package, and
+// DeterministicRandom.Torch.cs makes it public in the runtime.
+sealed partial class DeterministicRandom
 {
     private ulong _s0, _s1, _s2, _s3;
 
@@ -30,13 +27,6 @@ public sealed class DeterministicRandom
                 throw new ArgumentException("A xoshiro256** state is four numbers, not all zero.", nameof(value));
             (_s0, _s1, _s2, _s3) = (value[0], value[1], value[2], value[3]);
         }
-    }
-
-    /// <summary>A non-negative seed drawn from a libtorch generator (torch's default one when null), advancing it by one draw.</summary>
-    public static long SeedFrom(Generator? generator = null)
-    {
-        using var seed = randint(long.MaxValue, [1], dtype: ScalarType.Int64, generator: generator);
-        return seed.item<long>();
     }
 
     /// <summary>A generator continuing from a saved <see cref="State"/>.</summary>

@@ -55,7 +55,7 @@ public class SamplerTests
     {
         float[] logits = [5, 1, 4, 0, 3];
         var random = new DeterministicRandom(3);
-        var drawn = Enumerable.Range(0, 500).Select(_ => Sampler.Choose(logits, 1.0, 2, random)).Distinct().Order();
+        var drawn = Enumerable.Range(0, 500).Select(_ => TokenChooser.Choose(logits, 1.0, 2, random)).Distinct().Order();
         Assert.Equal([0, 2], drawn);
     }
 
