@@ -13,6 +13,9 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+// One thread: this model's operations are too small to gain from being split across cores, and on a shared
+// machine the second thread's waiting only takes turns away from other work.
+set_num_threads(1);
 var corpus = Corpus.Load();
 var vocabSize = corpus.Tokenizer.VocabSize;
 

@@ -15,6 +15,9 @@ using System.Globalization;
 using TinyGpt;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+// One thread: this model's operations are too small to gain from being split across cores, and on a shared
+// machine the second thread's waiting only takes turns away from other work.
+TorchSharp.torch.set_num_threads(1);
 var corpus = Corpus.Load();
 
 using var model = new WalkthroughGpt(seed: 1337);
