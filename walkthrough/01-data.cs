@@ -5,9 +5,6 @@
 // every step works offline. Before modelling anything we look at the data: how long is it, what does it look
 // like, and which characters occur in it? A character-level model predicts one of those characters at a time,
 // so the set of characters is its whole world.
-using System.Globalization;
-
-CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 // The step's own folder is known to a file-based app, so the path holds wherever you run it from.
 var stepFolder = (string)AppContext.GetData("EntryPointFileDirectoryPath")!;

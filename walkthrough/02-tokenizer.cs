@@ -5,11 +5,8 @@
 // simplest one there is, one token per character. The vocabulary stays tiny (65) at the price of long
 // sequences: "hii there" is nine tokens here and three in GPT-2.
 #:project ../src/TinyGpt.Runtime
-using System.Globalization;
 using TinyGpt;
 using static TorchSharp.torch;
-
-CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 var stepFolder = (string)AppContext.GetData("EntryPointFileDirectoryPath")!;
 var text = File.ReadAllText(Path.Combine(stepFolder, "..", "src", "TinyGpt.Runtime", "Data", "tinyshakespeare.txt"));

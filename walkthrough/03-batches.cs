@@ -7,11 +7,9 @@
 // (it starts from a single token). And a batch stacks several chunks so that one step keeps the CPU busy;
 // the chunks never talk to each other.
 #:project ../src/TinyGpt.Runtime
-using System.Globalization;
 using TinyGpt;
 using static TorchSharp.torch;
 
-CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var corpus = Corpus.Load();   // step 2's tokens and 90/10 split
 using var trainData = tensor(corpus.Split.Train);
 

@@ -6,13 +6,11 @@
 // everything the GPT needs as well: the loss, the training loop, the evaluation and sampling. It also gives
 // the baseline that attention has to beat.
 #:project ../src/TinyGpt.Runtime
-using System.Globalization;
 using TinyGpt;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // One thread: this model's operations are too small to gain from being split across cores, and on a shared
 // machine the second thread's waiting only takes turns away from other work.
 set_num_threads(1);

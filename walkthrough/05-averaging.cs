@@ -7,10 +7,8 @@
 // the past instead of averaging it, but the way to compute it is the same. This step computes that causal
 // average three ways and shows they are equal: the third one is the form attention uses.
 #:project ../src/TinyGpt.Runtime
-using System.Globalization;
 using static TorchSharp.torch;
 
-CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 manual_seed(1337);
 const int B = 4, T = 8, C = 2;                         // batch, time, channels
 using var x = randn(B, T, C);

@@ -15,13 +15,11 @@
 // - "Self"-attention: queries, keys and values all come from the same x. Cross-attention takes keys and values
 //   from elsewhere (an encoder's output).
 #:project ../src/TinyGpt.Runtime
-using System.Globalization;
 using TinyGpt;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 manual_seed(1337);
 var tokenizer = Corpus.Load().Tokenizer;
 const int embd = 32, headSize = 16;

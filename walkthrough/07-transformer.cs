@@ -19,13 +19,11 @@
 // learning rate, AdamW with PyTorch's defaults, no gradient clipping, evaluation every 500 steps on 200 batches.
 #:project ../src/TinyGpt.Runtime
 using System.Diagnostics;
-using System.Globalization;
 using TinyGpt;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // One thread: this model's operations are too small to gain from being split across cores, and on a shared
 // machine the second thread's waiting only takes turns away from other work.
 set_num_threads(1);

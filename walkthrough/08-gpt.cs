@@ -11,10 +11,8 @@
 // Impossible settings are compile errors: try Heads = 3 (it does not divide Embd = 64) and run again.
 // (A file-based app does not load a generator from #:project; walkthrough/Directory.Build.props adds it.)
 #:project ../src/TinyGpt.Runtime
-using System.Globalization;
 using TinyGpt;
 
-CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // One thread: this model's operations are too small to gain from being split across cores, and on a shared
 // machine the second thread's waiting only takes turns away from other work.
 TorchSharp.torch.set_num_threads(1);

@@ -5,10 +5,8 @@
 // easier to see than to read: one heat map per head, queries down the side, keys along the bottom, bright where
 // the query attends. This step loads the model step 8 trained and draws every layer × head for a prompt.
 #:project ../src/TinyGpt.Runtime
-using System.Globalization;
 using TinyGpt;
 
-CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var runDirectory = Path.Combine("runs", "walkthrough", "08-gpt");
 if (!Checkpoint.Exists(runDirectory))
 {
