@@ -46,10 +46,15 @@ Console.WriteLine();
 // Where to read what the attribute wrote: in an IDE, Go to Definition on WalkthroughGpt; on disk, the build
 // writes the generated source beside this step.
 var stepFolder = (string)AppContext.GetData("EntryPointFileDirectoryPath")!;
-var generated = Directory.EnumerateFiles(Path.Combine(stepFolder, "generated", "08-gpt"), "WalkthroughGpt*.g.cs", SearchOption.AllDirectories)
-    .Select(f => Path.GetRelativePath(Directory.GetCurrentDirectory(), f)).Order().ToArray();
+var generatedFolder = Path.Combine(stepFolder, "generated", "08-gpt");
+var generated = Directory.Exists(generatedFolder)
+    ? Directory.EnumerateFiles(generatedFolder, "WalkthroughGpt*.g.cs", SearchOption.AllDirectories)
+        .Select(f => Path.GetRelativePath(Directory.GetCurrentDirectory(), f)).Order().ToArray()
+    : [];
 Console.WriteLine("the generated source of WalkthroughGpt:");
 foreach (var file in generated) Console.WriteLine($"  {file}");
+if (generated.Length == 0)
+    Console.WriteLine($"  not on disk: {generatedFolder} is written by walkthrough/Directory.Build.props when the step builds");
 
 /// <summary>Prints on the trainer's thread, so the lines come in step order.</summary>
 sealed class PrintedProgress(Action<TrainingProgress> print) : IProgress<TrainingProgress>
