@@ -18,8 +18,9 @@ using var model = new WalkthroughGpt();
 checkpoint.LoadWeights(model);
 Console.WriteLine($"loaded step 8's model at step {checkpoint.Metadata.Step} (val loss {checkpoint.Metadata.ValLoss:F4})");
 
-// The prompt: a speaker's line as the plays write it, within the model's BlockSize of 32 characters.
-var prompt = args.Length > 0 ? args[0] : "ROMEO:\nI will not see thee, love.";
+// The prompt: a speaker's line as the plays write it, 31 characters, within the model's BlockSize of 32 (a longer
+// prompt is shown by its last 32, what the model reads when it continues it).
+var prompt = args.Length > 0 ? args[0] : "ROMEO:\nI will not see thee now.";
 var map = AttentionMaps.Compute(model, checkpoint.Tokenizer, prompt);
 Console.WriteLine($"prompt: \"{prompt.Replace("\n", "\\n")}\" ({map.Tokens.Count} tokens), {map.Layers} layers × {map.Heads} heads");
 
