@@ -144,16 +144,5 @@ public sealed class ApiTests(PlaygroundFixture playground)
                 System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
     }
 
-    private static Spectre.Console.IAnsiConsole Console(TextWriter writer)
-    {
-        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
-        {
-            Ansi = Spectre.Console.AnsiSupport.No,
-            ColorSystem = Spectre.Console.ColorSystemSupport.NoColors,
-            Interactive = Spectre.Console.InteractionSupport.No,
-            Out = new Spectre.Console.AnsiConsoleOutput(writer),
-        });
-        console.Profile.Width = 4096;
-        return console;
-    }
+    private static Spectre.Console.IAnsiConsole Console(TextWriter writer) => TestConsole.Plain(writer);
 }
