@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using TinyGpt.App.Cli;
 
 namespace TinyGpt.Playground.Tests;
 
@@ -42,13 +41,10 @@ public sealed class ApiTests(PlaygroundFixture playground)
         var events = await ServerEvents.Generate(Http, """{"prompt": "KING:", "tokens": 30, "temperature": 0.9, "topK": 10, "seed": 42}""");
         var text = ServerEvents.Text(events, "KING:");
 
-        var output = new StringWriter();
-        var errors = new StringWriter();
-        var code = TinyGptCli.Run(
-            ["sample", "--checkpoint", playground.RunDirectory, "--prompt", "KING:", "--tokens", "30", "--temperature", "0.9", "--top-k", "10", "--seed", "42"],
-            Console(output), Console(errors));
-        Assert.True(code == 0, errors.ToString());
-        Assert.Equal(text + "\n", output.ToString());   // the command ends the sample with a newline
+        var sample = CliRun.InProcess(
+            "sample", "--checkpoint", playground.RunDirectory, "--prompt", "KING:", "--tokens", "30", "--temperature", "0.9", "--top-k", "10", "--seed", "42");
+        Assert.True(sample.ExitCode == 0, sample.ToString());
+        Assert.Equal(text + "\n", sample.Output);   // the command ends the sample with a newline
     }
 
     [Fact]
@@ -143,6 +139,4 @@ public sealed class ApiTests(PlaygroundFixture playground)
         return (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)),
                 System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
     }
-
-    private static Spectre.Console.IAnsiConsole Console(TextWriter writer) => TestConsole.Plain(writer);
 }

@@ -11,7 +11,7 @@ public sealed partial class ServeCommandTests(PlaygroundFixture playground)
     [Fact]
     public async Task Serve_prints_its_port_serves_the_page_and_stops_cleanly_on_ctrl_c()
     {
-        using var server = Start("serve", "--checkpoint", playground.RunDirectory, "--port", "0");
+        using var server = CliRun.Start(["serve", "--checkpoint", playground.RunDirectory, "--port", "0"], defaultSigint: true);
         try
         {
             var lines = new List<string>();
@@ -49,35 +49,17 @@ public sealed partial class ServeCommandTests(PlaygroundFixture playground)
     [InlineData("--max-tokens", "0", "--max-tokens must be at least 1 (got 0)")]
     public void Bad_options_are_one_error_naming_the_flag(string flag, string value, string message)
     {
-        var errors = new StringWriter();
-        var code = TinyGptCli.Run(["serve", "--checkpoint", playground.RunDirectory, flag, value], Console(new StringWriter()), Console(errors));
-        Assert.Equal(ExitCodes.UserError, code);
-        Assert.Contains(message, errors.ToString());
+        var result = CliRun.InProcess("serve", "--checkpoint", playground.RunDirectory, flag, value);
+        Assert.Equal(ExitCodes.UserError, result.ExitCode);
+        Assert.Contains(message, result.Errors);
     }
 
     [GeneratedRegex(@"Listening on (?<url>http://\S+/)")]
     private static partial Regex Listening();
-
-    /// <summary>
-    /// The built <c>tinygpt</c>, with SIGINT at its default disposition as under a terminal (a test run started in
-    /// the background inherits SIGINT ignored, and Ctrl+C would never arrive).
-    /// </summary>
-    private static Process Start(params string[] args)
-    {
-        var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("--default-signal=INT");
-        start.ArgumentList.Add(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet");
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tinygpt.dll"));
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        return Process.Start(start) ?? throw new InvalidOperationException("tinygpt did not start");
-    }
 
     private static void Signal(Process process, string signal)
     {
         using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString()]);
         kill.WaitForExit();
     }
-
-    private static Spectre.Console.IAnsiConsole Console(TextWriter writer) => TestConsole.Plain(writer);
 }
