@@ -10,8 +10,6 @@ namespace TinyGpt.Playground.Tests;
 [Collection(PlaygroundCollection.Name)]
 public sealed class PageTests(PlaygroundFixture playground) : IAsyncLifetime
 {
-    private static readonly LocatorAssertionsToContainTextOptions Patiently = new() { Timeout = 120_000 };
-
     private IPlaywright _playwright = null!;
     private IBrowser _browser = null!;
     private IPage _page = null!;
@@ -23,7 +21,9 @@ public sealed class PageTests(PlaygroundFixture playground) : IAsyncLifetime
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = BrowserFactAttribute.ChromiumPath, Headless = true });
         _page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1200, Height = 900 } });
-        _page.SetDefaultTimeout(120_000);                 // the machine may be busy; a generation can take a while
+        // The machine may be busy: a generation or a heat map can take a while, and waiting costs nothing when it is not.
+        _page.SetDefaultTimeout(120_000);
+        Assertions.SetDefaultExpectTimeout(120_000);
         await _page.GotoAsync(playground.Server.Address.ToString());
         await Assertions.Expect(_page.GetByText("4 layers × 4 heads")).ToBeVisibleAsync();
     }
@@ -53,10 +53,10 @@ public sealed class PageTests(PlaygroundFixture playground) : IAsyncLifetime
 
         // Streaming: part of the text is there while the generation is still running.
         await Assertions.Expect(Generate).ToBeDisabledAsync();
-        await Assertions.Expect(Output).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^ROMEO:.+", System.Text.RegularExpressions.RegexOptions.Singleline), new() { Timeout = 120_000 });
+        await Assertions.Expect(Output).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^ROMEO:.+", System.Text.RegularExpressions.RegexOptions.Singleline));
         var partial = await Output.TextContentAsync();
         Assert.True(await Generate.IsDisabledAsync(), "the first characters should show before the generation ends");
-        await Assertions.Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync("150 characters in", Patiently);
+        await Assertions.Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync("150 characters in");
         var text = await Output.TextContentAsync();
         Assert.Equal("ROMEO:".Length + 150, text!.Length);
         Assert.True(partial!.Length < text.Length, $"got the whole text at once: '{partial}'");
@@ -100,7 +100,7 @@ public sealed class PageTests(PlaygroundFixture playground) : IAsyncLifetime
 
         await _page.GetByLabel("Length").FillAsync("20");
         await Generate.ClickAsync();
-        await Assertions.Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync("20 characters in", Patiently);
+        await Assertions.Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync("20 characters in");
         await Assertions.Expect(Alert).ToBeHiddenAsync();
         Assert.Equal("JULIET:".Length + 20, (await Output.TextContentAsync())!.Length);
         await Assertions.Expect(HeatMap).ToBeVisibleAsync();
