@@ -11,6 +11,8 @@ using TinyGpt.App.Models;
 using TinyGpt.App.Playground;
 
 var settings = Settings.Parse(args);
+if (settings.Threads is { } threads)
+    TorchSharp.torch.set_num_threads(threads);
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
@@ -130,12 +132,12 @@ internal sealed class Phase(string name)
     }
 }
 
-/// <summary>The command line: <c>[--checkpoint DIR] [--tokens N] [--clients N] [--rounds N]</c>.</summary>
-internal sealed record Settings(string? Checkpoint, int Tokens, int Clients, int Rounds)
+/// <summary>The command line: <c>[--checkpoint DIR] [--tokens N] [--clients N] [--rounds N] [--threads N]</c> (torch threads).</summary>
+internal sealed record Settings(string? Checkpoint, int Tokens, int Clients, int Rounds, int? Threads)
 {
     public static Settings Parse(string[] args)
     {
-        var settings = new Settings(null, 200, 8, 3);
+        var settings = new Settings(null, 200, 8, 3, null);
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
@@ -145,7 +147,8 @@ internal sealed record Settings(string? Checkpoint, int Tokens, int Clients, int
                 "--tokens" => settings with { Tokens = Positive(args[i], value) },
                 "--clients" => settings with { Clients = Positive(args[i], value) },
                 "--rounds" => settings with { Rounds = Positive(args[i], value) },
-                _ => throw new ArgumentException($"unknown option {args[i]}; the options are --checkpoint, --tokens, --clients, --rounds"),
+                "--threads" => settings with { Threads = Positive(args[i], value) },
+                _ => throw new ArgumentException($"unknown option {args[i]}; the options are --checkpoint, --tokens, --clients, --rounds, --threads"),
             };
             i++;
         }
