@@ -16,7 +16,7 @@ if (settings.Threads is { } threads)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
-using var playground = settings.Checkpoint is { } directory ? Load(directory) : Fresh();
+using var playground = settings.Checkpoint is { } directory ? PlaygroundModel.Open(directory) : Fresh();
 await using var server = await PlaygroundServer.StartAsync(playground, IPAddress.Loopback, 0, settings.Tokens);
 using var http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(30) };
 
@@ -86,14 +86,6 @@ static async Task<Timing> Request(HttpClient http, int tokens, int seed)
     if (characters != tokens)
         throw new InvalidOperationException($"got {characters} characters, asked for {tokens}");
     return new Timing(first!.Value.TotalSeconds, clock.Elapsed.TotalSeconds, characters);
-}
-
-static PlaygroundModel Load(string directory)
-{
-    var checkpoint = Checkpoint.Open(directory);
-    var model = ModelCatalog.ForCheckpoint(checkpoint.Metadata, directory).Create(checkpoint.Metadata.Config.VocabSize);
-    checkpoint.LoadWeights(model);
-    return new PlaygroundModel(model, checkpoint.Tokenizer, $"{checkpoint.Metadata.ModelName} from {directory}");
 }
 
 // Speed does not depend on what the weights learned: without a checkpoint, a freshly initialized baby.

@@ -31,18 +31,9 @@ public sealed class PlaygroundFixture : IAsyncLifetime
             var options = new TrainingOptions { Steps = 6, BatchSize = 4, EvalInterval = 6, EvalIters = 1, WarmupSteps = 2, WritePlot = false, Device = "cpu" };
             new Trainer(model, Corpus.Load(), options, RunDirectory).Train();
         }
-        Model = Load(RunDirectory);
+        Model = PlaygroundModel.Open(RunDirectory);
         Server = await PlaygroundServer.StartAsync(Model, IPAddress.Loopback, 0, MaxTokens);
         Http = new HttpClient { BaseAddress = Server.Address, Timeout = TimeSpan.FromMinutes(3) };
-    }
-
-    /// <summary>The checkpoint's model, as <c>tinygpt serve</c> loads it.</summary>
-    public static PlaygroundModel Load(string runDirectory)
-    {
-        var checkpoint = Checkpoint.Open(runDirectory);
-        var model = ModelCatalog.ForCheckpoint(checkpoint.Metadata, runDirectory).Create(checkpoint.Metadata.Config.VocabSize);
-        checkpoint.LoadWeights(model);
-        return new PlaygroundModel(model, checkpoint.Tokenizer, $"baby from {runDirectory}");
     }
 
     public async Task DisposeAsync()

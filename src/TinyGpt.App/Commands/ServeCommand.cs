@@ -1,11 +1,8 @@
-using System.Globalization;
 using System.Net.Sockets;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using TinyGpt.App.Cli;
-using TinyGpt.App.Models;
 using TinyGpt.App.Playground;
-using TorchSharp;
 
 namespace TinyGpt.App.Commands;
 
@@ -18,13 +15,7 @@ public sealed class ServeCommand(IAnsiConsole console) : AsyncCommand<ServeSetti
     /// <inheritdoc />
     public override async Task<int> ExecuteAsync(CommandContext context, ServeSettings settings, CancellationToken cancellationToken)
     {
-        var device = TorchDevice.Resolve(settings.Device);
-        var checkpoint = Checkpoint.Open(settings.Checkpoint);
-        var entry = ModelCatalog.ForCheckpoint(checkpoint.Metadata, settings.Checkpoint);
-        var model = entry.Create(checkpoint.Metadata.Config.VocabSize);
-        checkpoint.LoadWeights(model);
-        model.to(device);
-        using var playground = new PlaygroundModel(model, checkpoint.Tokenizer, Describe(entry, checkpoint.Metadata, settings.Checkpoint));
+        using var playground = PlaygroundModel.Open(settings.Checkpoint, TorchDevice.Resolve(settings.Device));
 
         PlaygroundServer server;
         try
@@ -57,11 +48,5 @@ public sealed class ServeCommand(IAnsiConsole console) : AsyncCommand<ServeSetti
             }
         }
         return ExitCodes.Success;
-    }
-
-    private static string Describe(ModelEntry entry, CheckpointMetadata metadata, string directory)
-    {
-        var loss = metadata.ValLoss is { } val ? $", val loss {val.ToString("0.000", CultureInfo.InvariantCulture)}" : "";
-        return $"{entry.Name} ({metadata.ModelName}) from {directory}, step {metadata.Step:N0}{loss}";
     }
 }

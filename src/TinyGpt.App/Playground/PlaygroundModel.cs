@@ -1,3 +1,8 @@
+using System.Globalization;
+using TinyGpt.App.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
 namespace TinyGpt.App.Playground;
 
 /// <summary>
@@ -19,6 +24,32 @@ public sealed class PlaygroundModel : IDisposable
         model.eval();
         _sampler = new Sampler(model, tokenizer);
         Description = description;
+    }
+
+    /// <summary>
+    /// The model a run directory's checkpoint holds (rebuilt by the name it recorded, as <c>tinygpt sample</c> does),
+    /// on <paramref name="device"/> (default the CPU).
+    /// </summary>
+    /// <exception cref="TinyGptException">The checkpoint is missing or damaged, or holds a model without attention.</exception>
+    public static PlaygroundModel Open(string runDirectory, Device? device = null)
+    {
+        var checkpoint = Checkpoint.Open(runDirectory);
+        var metadata = checkpoint.Metadata;
+        var entry = ModelCatalog.ForCheckpoint(metadata, runDirectory);
+        var model = entry.Create(metadata.Config.VocabSize);
+        try
+        {
+            checkpoint.LoadWeights(model);
+            if (device is not null)
+                model.to(device);
+            var loss = metadata.ValLoss is { } val ? $", val loss {val.ToString("0.000", CultureInfo.InvariantCulture)}" : "";
+            return new PlaygroundModel(model, checkpoint.Tokenizer, $"{entry.Name} ({metadata.ModelName}) from {runDirectory}, step {metadata.Step:N0}{loss}");
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The model.</summary>

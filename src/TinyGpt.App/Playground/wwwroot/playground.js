@@ -13,6 +13,7 @@ const fields = { prompt: $("prompt"), temperature: $("temperature"), topK: $("to
 let model = null;
 let lastText = null;
 let imageUrl = null;
+let drawing = 0;   // the latest heat-map request; an answer to an earlier one is dropped, not drawn over it
 
 function showError(message, field) {
   errorBox.textContent = message;
@@ -136,7 +137,9 @@ async function drawAttention() {
   const layer = $("layer").value, head = $("head").value;
   const url = `api/attention?text=${encodeURIComponent(window)}&layer=${layer}&head=${head}`;
   caption.textContent = "Drawing the attention…";
+  const request = ++drawing;
   const response = await fetch(url);
+  if (request !== drawing) return;
   if (!response.ok) {
     const { message } = await errorOf(response);
     showError(message);
@@ -144,6 +147,7 @@ async function drawAttention() {
     return;
   }
   const blob = await response.blob();
+  if (request !== drawing) return;
   if (imageUrl) URL.revokeObjectURL(imageUrl);
   imageUrl = URL.createObjectURL(blob);
   const which = layer === "all" && head === "all" ? "all layers × heads"
