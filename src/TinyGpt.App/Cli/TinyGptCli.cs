@@ -30,7 +30,7 @@ public static class TinyGptCli
         return app.Run(args, cancellation);
     }
 
-    private static readonly string[] CommandNames = ["data", "info", "train", "sample", "export", "import"];   // keep in step with Register
+    private static readonly string[] CommandNames = ["data", "info", "train", "sample", "export", "import", "serve"];   // keep in step with Register
 
     /// <summary>The commands.</summary>
     private static void Register(IConfigurator config)
@@ -56,6 +56,9 @@ public static class TinyGptCli
         config.AddCommand<ImportCommand>("import")
             .WithDescription("Turn nanoGPT weights (.pt or safetensors) into a checkpoint that 'tinygpt sample' reads.")
             .WithExample("import", "--weights", "ckpt.pt", "--model", "shakespeare", "--out", "runs/imported", "--vocab", "meta.json");
+        config.AddCommand<ServeCommand>("serve")
+            .WithDescription("Open a playground in the browser: type a prompt, watch the text stream and see where each attention head looks.")
+            .WithExample("serve", "--checkpoint", "runs/baby", "--port", "8000");
     }
 
     /// <summary>Turns an exception into one red line (and a stack trace with --verbose) and an exit code.</summary>
