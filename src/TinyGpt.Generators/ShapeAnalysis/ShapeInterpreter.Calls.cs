@@ -212,6 +212,9 @@ internal sealed partial class ShapeInterpreter
                 return ElementWise(call, self, call.Arg(0), IsComparison(call.Name));
             case "where" when call.Arguments.Count == 3:
                 return Where(call);
+            case "to" or "type" or "to_type" when call.Rest.Any(a => torch.IsTensor(a.Parameter.Type)):
+                // to(other) takes the other tensor's dtype.
+                return new TensorValue(self.Shape, (call.Rest.First(a => torch.IsTensor(a.Parameter.Type)).Value as TensorValue)?.DType);
             case "to" or "type" or "to_type":
                 return new TensorValue(self.Shape, (call.Rest.FirstOrDefault(a => a.Value is DTypeValue).Value as DTypeValue)?.DType
                     ?? (call.Rest.Any(a => a.Parameter.Type.Name == "ScalarType" || a.Parameter.Name is "type" or "dtype") ? null : self.DType));

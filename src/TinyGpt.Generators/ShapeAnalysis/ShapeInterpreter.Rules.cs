@@ -367,7 +367,10 @@ internal sealed partial class ShapeInterpreter
     private AbstractValue? Binary(IOperation op, BinaryOperatorKind kind, IMethodSymbol? method, AbstractValue? left, AbstractValue? right)
     {
         if (method is null)
-            return IntArithmetic(kind, left as IntValue, right as IntValue);
+            // Only integer arithmetic: (double)C / 4 is not C / 4.
+            return op.Type?.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64
+                ? IntArithmetic(kind, left as IntValue, right as IntValue)
+                : null;
         if (!torch.IsTorch(method))
             return null;
         var comparison = kind is BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals or BinaryOperatorKind.LessThan

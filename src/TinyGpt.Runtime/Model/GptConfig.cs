@@ -32,14 +32,32 @@ public sealed record GptConfig(
     bool LmHeadBias = false,
     int MlpHidden = 0)
 {
+    // The three options that follow another property are stored as written and resolved when read, so a
+    // `with { Heads = … }` copy follows the new value; equality compares the resolved values.
+    private readonly int kvHeads = KvHeads;
+    private readonly int mlpHidden = MlpHidden;
+    private readonly bool? qkvBias = QkvBias;
+
     /// <summary>Key/value heads of the attention (grouped-query attention when fewer than <see cref="Heads"/>).</summary>
-    public int KvHeads { get; init; } = KvHeads == 0 ? Heads : KvHeads;
+    public int KvHeads { get => kvHeads == 0 ? Heads : kvHeads; init => kvHeads = value; }
 
     /// <summary>Width of the MLP's hidden layer.</summary>
-    public int MlpHidden { get; init; } = MlpHidden == 0 ? 4 * Embd : MlpHidden;
+    public int MlpHidden { get => mlpHidden == 0 ? 4 * Embd : mlpHidden; init => mlpHidden = value; }
 
-    /// <summary>Whether the fused q/k/v projection <c>c_attn</c> has a bias (never null once constructed).</summary>
-    public bool? QkvBias { get; init; } = QkvBias ?? Bias;
+    /// <summary>Whether the fused q/k/v projection <c>c_attn</c> has a bias (never null when read).</summary>
+    public bool? QkvBias { get => qkvBias ?? Bias; init => qkvBias = value; }
+
+    /// <summary>Equal when every hyperparameter and option, resolved, is equal.</summary>
+    public bool Equals(GptConfig? other) => other is not null && Resolved.Equals(other.Resolved);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => Resolved.GetHashCode();
+
+    private (int, int, int, int, int, double, bool, bool, (Activation, Norm, bool, Positions, double, int, bool),
+        (bool, double, bool?, bool, int)) Resolved =>
+        (Layers, Heads, Embd, BlockSize, VocabSize, Dropout, Bias, TieWeights,
+            (Activation, Norm, NormWeights, Positions, RopeBase, KvHeads, QkNorm),
+            (EmbeddingNorm, LogitSoftcap, QkvBias, LmHeadBias, MlpHidden));
 
     /// <summary>Width of one attention head: <c>Embd / Heads</c>.</summary>
     public int HeadSize => Heads == 0 ? 0 : Embd / Heads;
