@@ -142,7 +142,7 @@ public sealed class FamilyParityTests(ITestOutputHelper output) : IDisposable
         var upstreamParameters = (long)summary["parameters"]!;
         output.WriteLine($"{name}: max |logit diff| {maxDiff:E2}, loss {loss.item<float>():F6} vs {summary["loss"]}, parameters {FamilyModels.All[name].Parameters:N0} vs {upstreamParameters:N0}");
         Assert.Equal(upstreamParameters, FamilyModels.All[name].Parameters);
-        Assert.Equal(upstreamParameters, Trainer.DistinctParameters(model).Sum(p => p.numel()));
+        Assert.Equal(upstreamParameters, model.DistinctParameters().Sum(p => p.numel()));
         Assert.Equal(reference["logits"].shape, logits.shape);
         Assert.True(maxDiff <= LogitTolerance, $"{name}: max |logit difference| {maxDiff:E3} > {LogitTolerance:E0}");
         Assert.True(lossDiff <= LossTolerance, $"{name}: loss {loss.item<float>()} vs reference {reference["loss"].item<float>()}");

@@ -65,7 +65,7 @@ public class SamplerTests
         var random = new DeterministicRandom(11);
         var counts = new double[logits.Length];
         for (var i = 0; i < draws; i++)
-            counts[Sampler.Choose(logits, temperature, null, random)]++;
+            counts[TokenChooser.Choose(logits, temperature, null, random)]++;
         return [.. counts.Select(c => c / draws)];
     }
 
