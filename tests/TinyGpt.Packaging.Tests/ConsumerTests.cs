@@ -40,8 +40,9 @@ public sealed class ConsumerTests(PackedTinyGpt package, ITestOutputHelper log) 
         Assert.Equal(package.Version, metadata.Element(ns + "version")!.Value);
         Assert.Equal("README.md", metadata.Element(ns + "readme")!.Value);
         var dependencies = metadata.Descendants(ns + "dependency").Select(d => (string)d.Attribute("id")!).ToList();
-        // The torch backend, PyBridge for the nanoGPT weight formats (torch.save zip, safetensors), ScottPlot for plots.
-        Assert.Equal(["ScottPlot", "TorchSharp-cpu", "TorchSharp.PyBridge"], dependencies.Order(StringComparer.Ordinal));
+        // The torch backend, PyBridge for the nanoGPT weight formats (torch.save zip, safetensors), ScottPlot for plots,
+        // OnnxSharp (onnx.proto's classes, on Google.Protobuf) for the ONNX export.
+        Assert.Equal(["Google.Protobuf", "OnnxSharp", "ScottPlot", "TorchSharp-cpu", "TorchSharp.PyBridge"], dependencies.Order(StringComparer.Ordinal));
     }
 
     [Fact]

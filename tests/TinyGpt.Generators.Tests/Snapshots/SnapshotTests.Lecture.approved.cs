@@ -23,7 +23,7 @@ namespace Demo;
 /// block, on the logits) run while <c>CheckShapes</c> is true, the default: set <c>model.CheckShapes = false</c>
 /// to skip them once the model is known to be sound.
 /// </remarks>
-[global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "0.1.0.0")]
+[global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "{generator version}")]
 partial class LectureGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICachedLanguageModel
 {
     /// <summary>Number of transformer blocks (nanoGPT's <c>n_layer</c>).</summary>
@@ -191,7 +191,7 @@ partial class LectureGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICache
     /// <c>[Layers, B, nh, BlockSize, hs]</c> = <c>[6, B, 6, 256, 64]</c> each, in float32 (the attention's precision).
     /// Made by <c>CreateCache</c>; <c>forward(idx, cache)</c> fills it.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "0.1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "{generator version}")]
     public sealed class KvCache : global::TinyGpt.KeyValueCache
     {
         /// <summary>Allocates an empty cache for <paramref name="batchSize"/> sequences on <paramref name="device"/> (default: the CPU).</summary>
@@ -232,7 +232,7 @@ partial class LectureGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICache
     /// nanoGPT's <c>transformer</c> ModuleDict as a typed module: token and position embeddings, dropout,
     /// the blocks <c>h</c> and the final LayerNorm. <c>LectureGpt.forward</c> runs them in order.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "0.1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "{generator version}")]
     public sealed class Transformer : global::TorchSharp.torch.nn.Module
     {
         /// <summary>Token embedding: ids <c>[B, T]</c> → <c>[B, T, C]</c>; weight <c>[V, C]</c> = <c>[65, 384]</c>.</summary>
@@ -266,7 +266,7 @@ partial class LectureGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICache
     /// One transformer block (nanoGPT's <c>Block</c>): causal self-attention, then an MLP, each behind a
     /// LayerNorm and added back to the residual stream. <c>[B, T, C]</c> → <c>[B, T, C]</c>.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "0.1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "{generator version}")]
     public sealed class Block : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>
     {
         /// <summary>LayerNorm before attention, over C (eps 1e-5): <c>[B, T, C]</c> → <c>[B, T, C]</c>; weight <c>[C]</c> and bias <c>[C]</c>.</summary>
@@ -317,7 +317,7 @@ partial class LectureGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICache
     /// Multi-head causal self-attention (nanoGPT's <c>CausalSelfAttention</c>): 6 heads of 64 dimensions,
     /// each position attending to itself and the positions before it. <c>[B, T, C]</c> → <c>[B, T, C]</c>.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "0.1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "{generator version}")]
     public sealed class CausalSelfAttention : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>
     {
         /// <summary>Query, key and value projections of all heads in one matrix: <c>[B, T, C]</c> → <c>[B, T, 3·C]</c>; weight <c>[3·C, C]</c>, no bias.</summary>
@@ -406,7 +406,7 @@ partial class LectureGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICache
     }
 
     /// <summary>The position-wise MLP (the lecture's <c>FeedFoward</c>): widen to 4·C, ReLU, project back. <c>[B, T, C]</c> → <c>[B, T, C]</c>.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "0.1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "{generator version}")]
     public sealed class Mlp : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>
     {
         /// <summary>Widening projection: <c>[B, T, C]</c> → <c>[B, T, 4·C]</c>; weight <c>[4·C, C]</c> and bias <c>[4·C]</c>.</summary>

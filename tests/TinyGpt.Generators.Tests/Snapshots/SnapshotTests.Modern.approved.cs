@@ -25,7 +25,7 @@ namespace Demo;
 /// block, on the logits) run while <c>CheckShapes</c> is true, the default: set <c>model.CheckShapes = false</c>
 /// to skip them once the model is known to be sound.
 /// </remarks>
-[global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "0.1.0.0")]
+[global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "{generator version}")]
 partial class ModernGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICachedLanguageModel
 {
     /// <summary>Number of transformer blocks (nanoGPT's <c>n_layer</c>).</summary>
@@ -208,7 +208,7 @@ partial class ModernGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICached
     /// <c>[Layers, B, nkv, BlockSize, hs]</c> = <c>[4, B, 2, 64, 32]</c> each, in float32 (the attention's precision).
     /// Made by <c>CreateCache</c>; <c>forward(idx, cache)</c> fills it.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "0.1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "{generator version}")]
     public sealed class KvCache : global::TinyGpt.KeyValueCache
     {
         /// <summary>Allocates an empty cache for <paramref name="batchSize"/> sequences on <paramref name="device"/> (default: the CPU).</summary>
@@ -249,7 +249,7 @@ partial class ModernGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICached
     /// nanoGPT's <c>transformer</c> ModuleDict as a typed module: token and position embeddings, dropout,
     /// the blocks <c>h</c> and the final LayerNorm. <c>ModernGpt.forward</c> runs them in order.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "0.1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "{generator version}")]
     public sealed class Transformer : global::TorchSharp.torch.nn.Module
     {
         /// <summary>Token embedding: ids <c>[B, T]</c> → <c>[B, T, C]</c>; weight <c>[V, C]</c> = <c>[65, 128]</c>.</summary>
@@ -287,7 +287,7 @@ partial class ModernGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICached
     /// One transformer block (nanoGPT's <c>Block</c>): causal self-attention, then an MLP, each behind a
     /// LayerNorm and added back to the residual stream. <c>[B, T, C]</c> → <c>[B, T, C]</c>.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "0.1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "{generator version}")]
     public sealed class Block : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>
     {
         /// <summary>RMSNorm before attention, over C (eps 2⁻²³): <c>[B, T, C]</c> → <c>[B, T, C]</c>; no parameters.</summary>
@@ -338,7 +338,7 @@ partial class ModernGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICached
     /// Multi-head causal self-attention (nanoGPT's <c>CausalSelfAttention</c>): 4 heads of 32 dimensions,
     /// each position attending to itself and the positions before it. <c>[B, T, C]</c> → <c>[B, T, C]</c>.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "0.1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "{generator version}")]
     public sealed class CausalSelfAttention : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>
     {
         /// <summary>Query, key and value projections in one matrix, rows q heads, then k heads, then v heads: <c>[B, T, C]</c> → <c>[B, T, (nh + 2·nkv)·hs]</c>; weight <c>[256, C]</c>, no bias.</summary>
@@ -456,7 +456,7 @@ partial class ModernGpt : global::TinyGpt.LanguageModel, global::TinyGpt.ICached
     }
 
     /// <summary>The position-wise MLP (nanochat's <c>MLP</c>): widen to 4·C, relu(x)², project back. <c>[B, T, C]</c> → <c>[B, T, C]</c>.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "0.1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("TinyGpt.Generators", "{generator version}")]
     public sealed class Mlp : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>
     {
         /// <summary>Widening projection: <c>[B, T, C]</c> → <c>[B, T, 4·C]</c>; weight <c>[4·C, C]</c>, no bias.</summary>
