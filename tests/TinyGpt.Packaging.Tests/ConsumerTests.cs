@@ -10,7 +10,8 @@ namespace TinyGpt.Packaging.Tests;
 /// <summary>
 /// Projects outside the repository that use the packed TinyGpt through a PackageReference, as a
 /// user's would: restored from a temporary feed next to the machine's usual source, built and run
-/// with `dotnet run`. Slow (each build copies libtorch into its output, ~1 GB).
+/// with `dotnet run`. Slow (each build puts libtorch, ~1.2 GB, into its output: hard-linked from the NuGet
+/// cache, as a user with a small disk would ask, so that the runs fit on CI's disk).
 /// </summary>
 public sealed class ConsumerTests(PackedTinyGpt package, ITestOutputHelper log) : IClassFixture<PackedTinyGpt>
 {
@@ -165,7 +166,8 @@ public sealed class ConsumerTests(PackedTinyGpt package, ITestOutputHelper log) 
 
         public DotNet.Result Run(string project)
         {
-            DotNet.Result run = DotNet.Run(_temp.Path, "run", "--project", project, "--disable-build-servers");
+            DotNet.Result run = DotNet.Run(_temp.Path, "run", "--project", project, "--disable-build-servers",
+                "-p:CreateHardLinksForCopyLocalIfPossible=true");
             Assert.True(run.ExitCode == 0, $"dotnet run --project {project} failed with TinyGpt {_package.Version}: {run}");
             return run;
         }
