@@ -49,6 +49,27 @@ public static class AttentionHeatMap
         _ => token,
     };
 
+    /// <summary>
+    /// An installed font that draws every label: ScottPlot's default font has no ⏎ or ␣ on many Linux systems
+    /// and would draw boxes, while DejaVu Sans Mono (Debian's default) has both.
+    /// </summary>
+    internal static string TickFont(IEnumerable<string> labels)
+    {
+        var text = string.Concat(labels);
+        bool Draws(string family)
+        {
+            using var typeface = SkiaSharp.SKTypeface.FromFamilyName(family);
+            return typeface is not null && typeface.FamilyName == family && typeface.ContainsGlyphs(text);
+        }
+        if (Draws(Fonts.Default))
+            return Fonts.Default;
+        // Sans-serif families first: the axes should look like the rest of the plot.
+        var families = SkiaSharp.SKFontManager.Default.FontFamilies
+            .OrderByDescending(f => f.Contains("Sans", StringComparison.Ordinal))
+            .ThenBy(f => f, StringComparer.Ordinal);
+        return families.FirstOrDefault(Draws) ?? Fonts.Default;
+    }
+
     private static int[] Pick(int? chosen, int count, string name)
     {
         if (chosen is null)
@@ -70,6 +91,8 @@ public static class AttentionHeatMap
         var heatmap = plot.Add.Heatmap(intensities);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
         heatmap.ManualRange = new ScottPlot.Range(0, 1);   // one scale for every head, so heads compare by eye
+        var scale = plot.Add.ColorBar(heatmap);   // the same 0 to 1 on every head, so each square says it
+        scale.Width = 10;
         plot.Title($"layer {layer}, head {head}", size: 14);
         plot.XLabel("key (attended to)", size: 11);
         plot.YLabel("query", size: 11);
@@ -78,16 +101,22 @@ public static class AttentionHeatMap
         var step = Math.Max(1, (int)Math.Ceiling(t / (double)LabelledPositions));
         var bottom = new ScottPlot.TickGenerators.NumericManual();
         var left = new ScottPlot.TickGenerators.NumericManual();
+        var labels = new List<string>();
         for (var p = 0; p < t; p += step)
         {
             var label = Label(map.Tokens[p]);
+            labels.Add(label);
             bottom.AddMajor(p, label);
             left.AddMajor(t - 1 - p, label);
         }
         plot.Axes.Bottom.TickGenerator = bottom;
         plot.Axes.Left.TickGenerator = left;
-        plot.Axes.Bottom.TickLabelStyle.FontSize = t > 24 ? 8 : 11;
-        plot.Axes.Left.TickLabelStyle.FontSize = t > 24 ? 8 : 11;
+        var font = TickFont(labels);
+        foreach (var style in new[] { plot.Axes.Bottom.TickLabelStyle, plot.Axes.Left.TickLabelStyle })
+        {
+            style.FontSize = t > 24 ? 8 : 11;
+            style.FontName = font;
+        }
         plot.Axes.SetLimits(-0.5, t - 0.5, -0.5, t - 0.5);
         return plot;
     }

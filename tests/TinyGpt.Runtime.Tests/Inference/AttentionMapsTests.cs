@@ -110,6 +110,18 @@ public class AttentionMapsTests
         Assert.Equal("␣", AttentionHeatMap.Label(" "));
     }
 
+    [Fact]
+    public void Tick_labels_use_a_font_that_draws_the_white_space_symbols()
+    {
+        string[] labels = [AttentionHeatMap.Label(" "), AttentionHeatMap.Label("\n"), "a", "Z", "!"];
+        var name = AttentionHeatMap.TickFont(labels);
+
+        using var typeface = ScottPlot.Fonts.GetTypeface(name, ScottPlot.FontWeight.Normal, ScottPlot.FontSlant.Upright,
+            ScottPlot.FontSpacing.Normal);
+        // Fails where no installed font has them (the picture would show boxes): .ci/run installs fonts-dejavu-core.
+        Assert.True(typeface.ContainsGlyphs(string.Concat(labels)), $"{name} lacks some of {string.Concat(labels)}");
+    }
+
     private static (int Width, int Height) PngSize(byte[] png)
     {
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
