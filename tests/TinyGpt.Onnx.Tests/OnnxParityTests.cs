@@ -46,7 +46,7 @@ public sealed class OnnxParityTests
 
         // The prompt's first 3 tokens in one call from an empty past, then one token per call.
         var past = Enumerable.Range(0, 2 * config.Layers)
-            .Select(_ => OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [1, config.Heads, 0, config.HeadSize]))
+            .Select(_ => OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [1, config.KvHeads, 0, config.HeadSize]))
             .ToArray();
         var inputNames = new List<string> { "idx" };
         var outputNames = new List<string> { "logits" };
@@ -62,7 +62,7 @@ public sealed class OnnxParityTests
             using var run = new RunOptions();
             var outputs = cached.Run(run, inputNames, [idx, .. past], outputNames);
             AssertClose(expected[(start * v)..((start + length) * v)], outputs[0].GetTensorDataAsSpan<float>().ToArray(), $"{name} at {start}");
-            Assert.Equal([1, config.Heads, start + length, config.HeadSize], outputs[1].GetTensorTypeAndShape().Shape);
+            Assert.Equal([1, config.KvHeads, start + length, config.HeadSize], outputs[1].GetTensorTypeAndShape().Shape);
             foreach (var value in past) value.Dispose();
             past = outputs.Skip(1).ToArray();
             outputs[0].Dispose();
