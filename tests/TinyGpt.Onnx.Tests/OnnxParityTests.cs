@@ -98,6 +98,48 @@ public sealed class OnnxParityTests
     }
 
     [Fact]
+    public void A_grouped_query_models_cache_has_KvHeads_heads()
+    {
+        var trained = OnnxModels.Get("modern");
+        using var cached = new InferenceSession(trained.Files.CachedModel!);
+
+        for (var i = 0; i < ModernGpt.Layers; i++)
+        {
+            Assert.Equal([-1, ModernGpt.KvHeads, -1, ModernGpt.HeadSize], cached.InputMetadata[$"past_key_values.{i}.key"].Dimensions);
+            Assert.Equal([-1, ModernGpt.KvHeads, -1, ModernGpt.HeadSize], cached.OutputMetadata[$"present.{i}.value"].Dimensions);
+        }
+        Assert.Equal(["batch", "", "past_T", ""], cached.InputMetadata["past_key_values.0.value"].SymbolicDimensions);
+    }
+
+    [Fact]
+    public void A_model_computing_in_bfloat16_at_run_time_is_refused()
+    {
+        using var model = new SmallGpt(seed: 1) { ComputePrecision = Precision.BFloat16 };
+        using var temp = new TempFolder();
+
+        var error = Assert.Throws<NotSupportedException>(() => OnnxExport.Write(model, "ab", temp["bf16.onnx"]));
+
+        Assert.Contains("ComputePrecision = BFloat16", error.Message);
+        Assert.Empty(Directory.GetFiles(temp.Path));
+    }
+
+    [Fact]
+    public void A_bfloat16_declared_model_computing_in_float32_exports_its_float32_logits()
+    {
+        using var model = new Bf16Gpt(seed: 1) { ComputePrecision = Precision.Float32 };
+        using var temp = new TempFolder();
+
+        var files = OnnxExport.Write(model, "abcdefgh", temp["bf16.onnx"]);
+
+        var tokens = Tokens(2 * Bf16Gpt.BlockSize, seed: 3);
+        using var session = new InferenceSession(files.Model);
+        using var idx = OrtValue.CreateTensorValueFromMemory(tokens, [2, Bf16Gpt.BlockSize]);
+        using var run = new RunOptions();
+        using var outputs = session.Run(run, ["idx"], [idx], ["logits"]);
+        AssertClose(TinyGptLogits(model, tokens, 2, Bf16Gpt.BlockSize), outputs[0].GetTensorDataAsSpan<float>().ToArray(), "Bf16Gpt in float32");
+    }
+
+    [Fact]
     public void A_bfloat16_model_is_refused_with_the_reason()
     {
         using var model = new Bf16Gpt(seed: 1);
