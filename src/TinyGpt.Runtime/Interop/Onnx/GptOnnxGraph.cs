@@ -155,10 +155,10 @@ internal sealed class GptOnnxGraph
         var q = Heads(split[0], $"{prefix}.q", c.Heads);                                     // [B, nh, T, hs]
         var k = Heads(split[1], $"{prefix}.k", c.KvHeads);                                   // [B, nkv, T, hs]
         var v = Heads(split[2], $"{prefix}.v", c.KvHeads);                                   // [B, nkv, T, hs]
-        if (rotary is var (cos, sin))
+        if (rotary is { } angles)
         {
-            q = Rotate(q, cos, sin, $"{prefix}.q_rot");                                      // [B, nh, T, hs]
-            k = Rotate(k, cos, sin, $"{prefix}.k_rot");                                      // [B, nkv, T, hs]
+            q = Rotate(q, angles.Cos, angles.Sin, $"{prefix}.q_rot");                        // [B, nh, T, hs]
+            k = Rotate(k, angles.Cos, angles.Sin, $"{prefix}.k_rot");                        // [B, nkv, T, hs]
         }
         if (c.QkNorm)
         {
@@ -233,8 +233,9 @@ internal sealed class GptOnnxGraph
     {
         var half = c.HeadSize / 2;
         var halves = g.Op("Split", $"{name}.halves", 2, [x, g.Int64s(half, half)], Attr("axis", 3L)); // 2 × [B, n, T, hs/2]
-        var y1 = g.Op("Add", $"{name}.y1", [g.Op("Mul", $"{name}.x1_cos", [halves[0], cos]), g.Op("Mul", $"{name}.x2_sin", [halves[1], sin])]);
-        var y2 = g.Op("Sub", $"{name}.y2", [g.Op("Mul", $"{name}.x2_cos", [halves[1], cos]), g.Op("Mul", $"{name}.x1_sin", [halves[0], sin])]);
+        string Times(int part, string by, string label) => g.Op("Mul", $"{name}.{label}", [halves[part], by]);
+        var y1 = g.Op("Add", $"{name}.y1", [Times(0, cos, "x1_cos"), Times(1, sin, "x2_sin")]);     // [B, n, T, hs/2]
+        var y2 = g.Op("Sub", $"{name}.y2", [Times(1, cos, "x2_cos"), Times(0, sin, "x1_sin")]);     // [B, n, T, hs/2]
         return g.Op("Concat", name, [y1, y2], Attr("axis", 3L));                              // [B, n, T, hs]
     }
 
