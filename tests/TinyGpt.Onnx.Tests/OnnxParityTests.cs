@@ -153,6 +153,25 @@ public sealed class OnnxParityTests
     }
 
     [Fact]
+    public void An_option_value_the_enums_do_not_define_is_refused_by_name()
+    {
+        using var model = new Misdeclared(SmallGpt.Hyperparameters with { Activation = (Activation)7 });
+
+        var error = Assert.Throws<NotSupportedException>(() => OnnxExport.EnsureExportable(model));
+
+        Assert.Contains("Activation = 7", error.Message);
+        Assert.Contains("Gelu, Relu, ReluSquared, SwiGlu", error.Message);
+    }
+
+    /// <summary>A hand-written model that reports <paramref name="config"/>, as a buggy or foreign subclass could.</summary>
+    sealed class Misdeclared(GptConfig config) : LanguageModel("Misdeclared")
+    {
+        public override GptConfig Config => config;
+
+        public override torch.Tensor forward(torch.Tensor idx) => throw new NotSupportedException("never run");
+    }
+
+    [Fact]
     public void A_path_that_is_not_onnx_is_refused()
     {
         using var model = new SmallGpt(seed: 1);
