@@ -73,7 +73,7 @@ internal sealed class OnnxDecoder : IDisposable
         }
     }
 
-    /// <summary>Forgets every position: the past becomes empty, <c>[1, Heads, 0, HeadSize]</c>.</summary>
+    /// <summary>Forgets every position: the past becomes empty, <c>[1, KvHeads, 0, HeadSize]</c>.</summary>
     private void Reset()
     {
         foreach (var value in _past)
@@ -85,7 +85,7 @@ internal sealed class OnnxDecoder : IDisposable
     }
 
     private OrtValue Empty(long positions) => OrtValue.CreateAllocatedTensorValue(
-        OrtAllocator.DefaultInstance, TensorElementType.Float, [1, _model.Heads, positions, _model.HeadSize]);
+        OrtAllocator.DefaultInstance, TensorElementType.Float, [1, _model.KvHeads, positions, _model.HeadSize]);
 
     public void Dispose()
     {

@@ -20,7 +20,7 @@ public sealed class OnnxGpt : IDisposable
     private readonly InferenceSession _full;
 
     private OnnxGpt(string path, InferenceSession full, InferenceSession? cached, OnnxVocabulary vocabulary,
-        int blockSize, int vocabSize, string name, int layers, long heads, long headSize)
+        int blockSize, int vocabSize, string name, int layers, long kvHeads, long headSize)
     {
         Path = path;
         _full = full;
@@ -30,7 +30,7 @@ public sealed class OnnxGpt : IDisposable
         VocabSize = vocabSize;
         Name = name;
         Layers = layers;
-        Heads = heads;
+        KvHeads = kvHeads;
         HeadSize = headSize;
     }
 
@@ -54,10 +54,16 @@ public sealed class OnnxGpt : IDisposable
 
     internal InferenceSession? Cached { get; }
 
+    /// <summary>Transformer blocks: one past key and value each in the cached graph.</summary>
     internal int Layers { get; }
 
-    internal long Heads { get; }
+    /// <summary>
+    /// Key/value heads of the cached graph's past and present, <c>[batch, KvHeads, past_T, HeadSize]</c>: fewer than the
+    /// model's query heads with grouped-query attention. Read from the graph's declared inputs.
+    /// </summary>
+    internal long KvHeads { get; }
 
+    /// <summary>Width of one attention head, the last dimension of the past and present.</summary>
     internal long HeadSize { get; }
 
     /// <summary>
@@ -86,10 +92,10 @@ public sealed class OnnxGpt : IDisposable
             var cachedPath = OnnxNames.CachedModelPath(path);
             var cached = File.Exists(cachedPath) ? Open(cachedPath, options, OnnxNames.CachedGraph) : null;
             var layers = cached?.InputNames.Count(n => n.StartsWith("past_key_values.", StringComparison.Ordinal)) / 2 ?? 0;
-            var past = cached?.InputMetadata[OnnxNames.PastKey(0)].Dimensions;
+            (long KvHeads, long HeadSize)? past = cached is null ? null : PastShape(cached, cachedPath, layers);
             metadata.TryGetValue(OnnxNames.ModelKey, out var name);
             return new OnnxGpt(path, full, cached, vocabulary, blockSize, vocabSize, name ?? System.IO.Path.GetFileNameWithoutExtension(path),
-                layers, past?[1] ?? 0, past?[3] ?? 0);
+                layers, past?.KvHeads ?? 0, past?.HeadSize ?? 0);
         }
         catch
         {
@@ -149,6 +155,33 @@ public sealed class OnnxGpt : IDisposable
                 $"'{path}' is not TinyGpt's {(graph == OnnxNames.FullGraph ? "plain" : "KV-cache")} graph (expected input '{OnnxNames.Input}' int64 and {OnnxNames.GraphKey} = {graph}).");
         }
         return session;
+    }
+
+    /// <summary>
+    /// The fixed dimensions of the cached graph's past, <c>[batch, KvHeads, past_T, HeadSize]</c>, the same for every
+    /// block: with grouped-query attention KvHeads is below the model's Heads, and the empty past must have it.
+    /// </summary>
+    private static (long KvHeads, long HeadSize) PastShape(InferenceSession cached, string path, int layers)
+    {
+        (long, long)? shape = null;
+        for (var i = 0; i < layers; i++)
+            foreach (var input in new[] { OnnxNames.PastKey(i), OnnxNames.PastValue(i) })
+            {
+                var dims = cached.InputMetadata.TryGetValue(input, out var meta) ? meta.Dimensions : null;
+                if (dims is not [_, > 0 and var heads, _, > 0 and var size] || shape is { } s && s != (heads, size))
+                {
+                    cached.Dispose();
+                    throw new TinyGptOnnxException(
+                        $"'{path}' is not TinyGpt's KV-cache graph: input '{input}' should be float32 [batch, KvHeads, past_T, HeadSize], the same for every block.");
+                }
+                shape = (heads, size);
+            }
+        if (shape is null)
+        {
+            cached.Dispose();
+            throw new TinyGptOnnxException($"'{path}' is not TinyGpt's KV-cache graph: it has no input '{OnnxNames.PastKey(0)}'.");
+        }
+        return shape.Value;
     }
 
     private static int LogitsWidth(InferenceSession session, string path) =>

@@ -46,7 +46,7 @@ public sealed class OnnxParityTests
 
         // The prompt's first 3 tokens in one call from an empty past, then one token per call.
         var past = Enumerable.Range(0, 2 * config.Layers)
-            .Select(_ => OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [1, config.Heads, 0, config.HeadSize]))
+            .Select(_ => OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [1, config.KvHeads, 0, config.HeadSize]))
             .ToArray();
         var inputNames = new List<string> { "idx" };
         var outputNames = new List<string> { "logits" };
@@ -62,7 +62,7 @@ public sealed class OnnxParityTests
             using var run = new RunOptions();
             var outputs = cached.Run(run, inputNames, [idx, .. past], outputNames);
             AssertClose(expected[(start * v)..((start + length) * v)], outputs[0].GetTensorDataAsSpan<float>().ToArray(), $"{name} at {start}");
-            Assert.Equal([1, config.Heads, start + length, config.HeadSize], outputs[1].GetTensorTypeAndShape().Shape);
+            Assert.Equal([1, config.KvHeads, start + length, config.HeadSize], outputs[1].GetTensorTypeAndShape().Shape);
             foreach (var value in past) value.Dispose();
             past = outputs.Skip(1).ToArray();
             outputs[0].Dispose();
@@ -98,6 +98,48 @@ public sealed class OnnxParityTests
     }
 
     [Fact]
+    public void A_grouped_query_models_cache_has_KvHeads_heads()
+    {
+        var trained = OnnxModels.Get("modern");
+        using var cached = new InferenceSession(trained.Files.CachedModel!);
+
+        for (var i = 0; i < ModernGpt.Layers; i++)
+        {
+            Assert.Equal([-1, ModernGpt.KvHeads, -1, ModernGpt.HeadSize], cached.InputMetadata[$"past_key_values.{i}.key"].Dimensions);
+            Assert.Equal([-1, ModernGpt.KvHeads, -1, ModernGpt.HeadSize], cached.OutputMetadata[$"present.{i}.value"].Dimensions);
+        }
+        Assert.Equal(["batch", "", "past_T", ""], cached.InputMetadata["past_key_values.0.value"].SymbolicDimensions);
+    }
+
+    [Fact]
+    public void A_model_computing_in_bfloat16_at_run_time_is_refused()
+    {
+        using var model = new SmallGpt(seed: 1) { ComputePrecision = Precision.BFloat16 };
+        using var temp = new TempFolder();
+
+        var error = Assert.Throws<NotSupportedException>(() => OnnxExport.Write(model, "ab", temp["bf16.onnx"]));
+
+        Assert.Contains("ComputePrecision = BFloat16", error.Message);
+        Assert.Empty(Directory.GetFiles(temp.Path));
+    }
+
+    [Fact]
+    public void A_bfloat16_declared_model_computing_in_float32_exports_its_float32_logits()
+    {
+        using var model = new Bf16Gpt(seed: 1) { ComputePrecision = Precision.Float32 };
+        using var temp = new TempFolder();
+
+        var files = OnnxExport.Write(model, "abcdefgh", temp["bf16.onnx"]);
+
+        var tokens = Tokens(2 * Bf16Gpt.BlockSize, seed: 3);
+        using var session = new InferenceSession(files.Model);
+        using var idx = OrtValue.CreateTensorValueFromMemory(tokens, [2, Bf16Gpt.BlockSize]);
+        using var run = new RunOptions();
+        using var outputs = session.Run(run, ["idx"], [idx], ["logits"]);
+        AssertClose(TinyGptLogits(model, tokens, 2, Bf16Gpt.BlockSize), outputs[0].GetTensorDataAsSpan<float>().ToArray(), "Bf16Gpt in float32");
+    }
+
+    [Fact]
     public void A_bfloat16_model_is_refused_with_the_reason()
     {
         using var model = new Bf16Gpt(seed: 1);
@@ -108,6 +150,25 @@ public sealed class OnnxParityTests
         Assert.Contains("Precision = BFloat16", error.Message);
         Assert.Contains("Precision.Float32", error.Message);
         Assert.Empty(Directory.GetFiles(temp.Path));
+    }
+
+    [Fact]
+    public void An_option_value_the_enums_do_not_define_is_refused_by_name()
+    {
+        using var model = new Misdeclared(SmallGpt.Hyperparameters with { Activation = (Activation)7 });
+
+        var error = Assert.Throws<NotSupportedException>(() => OnnxExport.EnsureExportable(model));
+
+        Assert.Contains("Activation = 7", error.Message);
+        Assert.Contains("Gelu, Relu, ReluSquared, SwiGlu", error.Message);
+    }
+
+    /// <summary>A hand-written model that reports <paramref name="config"/>, as a buggy or foreign subclass could.</summary>
+    sealed class Misdeclared(GptConfig config) : LanguageModel("Misdeclared")
+    {
+        public override GptConfig Config => config;
+
+        public override torch.Tensor forward(torch.Tensor idx) => throw new NotSupportedException("never run");
     }
 
     [Fact]

@@ -94,6 +94,11 @@ internal sealed class OnnxGraph
         name + count,
         () => Tensor(DataType.Float, [count], t => t.FloatData.AddRange(new float[count])));
 
+    /// <summary>A float32 constant of <paramref name="count"/> ones.</summary>
+    public string Ones(string name, int count) => Constant(
+        name + count,
+        () => Tensor(DataType.Float, [count], t => t.FloatData.AddRange(Enumerable.Repeat(1f, count))));
+
     /// <summary>A bool constant of shape <paramref name="dims"/>.</summary>
     public string Bools(string name, bool[] values, params long[] dims) => Constant(
         name,
