@@ -54,7 +54,7 @@ public sealed class ModelDescriptionTests : IDisposable
 
         Assert.Contains("missing      transformer.wpe.weight [8, 16]", error.Message);
         Assert.Contains("Positions = Rotary", error.Message.Split(Environment.NewLine).Single(l => l.StartsWith("The file's shapes")));
-        Assert.Contains("the JSON beside it (rotary.json) says they are LayoutModel's with Positions = Rotary, KvHeads = 1, " +
+        Assert.Contains("The JSON beside it (rotary.json) says they are LayoutModel's with Positions = Rotary, KvHeads = 1, " +
                         "where LayoutModel has Positions = Learned, KvHeads = 4.", error.Message);
     }
 

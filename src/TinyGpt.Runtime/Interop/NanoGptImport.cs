@@ -72,7 +72,7 @@ public static class NanoGptImport
             {
                 var note = ArchitectureOf(source, model.Config);
                 if (differing.Count > 0)
-                    note = (note is null ? "" : note + Environment.NewLine) + DeclaredNote(path, declared!, differing, model);
+                    note = (note is null ? "" : note + Environment.NewLine) + "T" + DeclaredNote(path, declared!, differing, model)[1..];
                 throw new StateDictMismatchException(path, Describe(model), problems, note);
             }
             if (differing.Count > 0)
