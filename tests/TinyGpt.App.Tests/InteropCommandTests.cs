@@ -62,6 +62,24 @@ public sealed class InteropCommandTests
     }
 
     [Fact]
+    public void Weights_whose_JSON_declares_other_options_are_refused_in_flags()
+    {
+        const string activation = "ReluSquared", remedy = "Choose the --model with those options";   // no model of the catalog has it
+        using var temp = new TempDir();
+        TrainAndExport(temp, steps: 1);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(temp.File("baby.json")))!;
+        json["options"]!["Activation"] = activation;                         // as if exported from a relu² model of baby's shapes
+        File.WriteAllText(temp.File("baby.json"), json.ToJsonString());
+
+        var result = CliRun.InProcess("import", "--weights", temp.File("baby.safetensors"), "--model", "baby", "--out", temp.File("x"));
+
+        BadInputTests.AssertUserError(result, $"every tensor fits BabyGpt, but the JSON beside it (baby.json) says they are BabyGpt's with " +
+                                              $"Activation = {activation}, where BabyGpt has Activation = Gelu. {remedy}, or move baby.json away");
+        Assert.DoesNotContain("Declare the model", result.Errors);
+        Assert.False(Directory.Exists(temp.File("x")));
+    }
+
+    [Fact]
     public void Import_into_another_architecture_lists_the_differing_tensors()
     {
         using var temp = new TempDir();

@@ -70,7 +70,8 @@ public sealed class ModelDescriptionTests : IDisposable
         using var model = new LayoutModel(Plain, seed: 2);
         var before = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
 
-        var error = Assert.Throws<InvalidDataException>(() => NanoGptImport.LoadInto(model, written.Weights));
+        var error = Assert.Throws<DeclaredArchitectureException>(() => NanoGptImport.LoadInto(model, written.Weights));
+        Assert.Equal([declared.Split(" = ")[0]], error.Differing);
 
         Assert.Contains($"every tensor fits LayoutModel, but the JSON beside it (w.json) says they are LayoutModel's with {declared}, " +
                         $"where LayoutModel has {actual}.", error.Message);

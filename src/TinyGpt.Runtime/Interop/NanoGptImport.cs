@@ -25,10 +25,11 @@ public static class NanoGptImport
     /// Names, shapes or dtypes differ: one exception listing every such tensor (missing, unexpected,
     /// wrong shape with both shapes), plus the architecture the file's shapes suggest.
     /// </exception>
-    /// <exception cref="InvalidDataException">
-    /// The JSON beside the file describes another architecture (the message names each differing property), or is not
-    /// a sidecar's shape.
+    /// <exception cref="DeclaredArchitectureException">
+    /// Every tensor fits, but the JSON beside the file describes another architecture (the message names each differing
+    /// property in both configs).
     /// </exception>
+    /// <exception cref="InvalidDataException">The JSON beside the file is not a sidecar's shape.</exception>
     /// <exception cref="WeightFileException">The file is not a readable state dict, or asks for more than data; one line says which entry breaks which rule.</exception>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     public static ImportSummary LoadInto(LanguageModel model, string path)
@@ -76,10 +77,11 @@ public static class NanoGptImport
                 throw new StateDictMismatchException(path, Describe(model), problems, note);
             }
             if (differing.Count > 0)
-                throw new InvalidDataException(
-                    $"{path}: every tensor fits {model.GetName()}, but {DeclaredNote(path, declared!, differing, model)} " +
+                throw new DeclaredArchitectureException(
+                    $"{path}: every tensor fits {model.GetName()}, but {DeclaredNote(path, declared!, differing, model)}",
                     $"Declare the model with {GptOptions.DescribeDifferences(differing, declared!.Config)}, or move " +
-                    $"{Path.GetFileName(NanoGptSidecar.PathFor(path))} away to import by the tensors' names and shapes alone.");
+                    $"{Path.GetFileName(NanoGptSidecar.PathFor(path))} away to import by the tensors' names and shapes alone.",
+                    declared, NanoGptSidecar.PathFor(path), [.. differing.Select(o => o.Name)]);
 
             using (no_grad())
             {
