@@ -130,6 +130,7 @@ public sealed class SidecarRoundTripTests : IDisposable
     [Theory]
     [InlineData("""{"Activation": "Swish"}""", "Activation is \"Swish\"; expected one of Gelu, Relu, ReluSquared, SwiGlu")]
     [InlineData("""{"Activation": "7"}""", "Activation is \"7\"")]
+    [InlineData("""{"Norm": ""}""", "Norm is \"\"; expected one of LayerNorm, RmsNorm")]
     [InlineData("""{"KvHeadz": 2}""", "options.KvHeadz is not a property of GptConfig")]
     [InlineData("""{"QkNorm": "yes"}""", "a value has the wrong type")]
     public void A_bad_option_is_named(string options, string expected)

@@ -68,9 +68,9 @@ public sealed class GptOption
         if (!typeof(T).IsEnum)
             return node.GetValue<T>();
         var text = node.GetValue<string>();
-        if (Enum.TryParse(typeof(T), text, ignoreCase: false, out var parsed) && Enum.IsDefined(typeof(T), parsed)
-            && !char.IsAsciiDigit(text[0]) && text[0] != '-')
-            return (T)parsed;
+        // By name only: Enum.TryParse also takes "7" or "1, 2", which name no member.
+        if (Enum.GetNames(typeof(T)).Contains(text, StringComparer.Ordinal))
+            return (T)Enum.Parse(typeof(T), text);
         throw new FormatException($"{name} is \"{text}\"; expected one of {string.Join(", ", Enum.GetNames(typeof(T)))}");
     }
 }

@@ -73,7 +73,7 @@ public static class NanoGptImport
             {
                 var note = ArchitectureOf(source, model.Config);
                 if (differing.Count > 0)
-                    note = (note is null ? "" : note + Environment.NewLine) + "T" + DeclaredNote(path, declared!, differing, model)[1..];
+                    note = (note is null ? "" : note + Environment.NewLine) + DeclaredNote(path, declared!, differing, model, sentence: true);
                 throw new StateDictMismatchException(path, Describe(model), problems, note);
             }
             if (differing.Count > 0)
@@ -119,8 +119,9 @@ public static class NanoGptImport
     static IReadOnlyList<GptOption> ArchitectureDifferences(GptConfig declared, GptConfig model) =>
         [.. GptOptions.Differing(declared, model).Where(o => o.Name != nameof(GptConfig.Dropout))];
 
-    static string DeclaredNote(string path, NanoGptSidecar declared, IReadOnlyList<GptOption> differing, LanguageModel model) =>
-        $"the JSON beside it ({Path.GetFileName(NanoGptSidecar.PathFor(path))}) says they are " +
+    static string DeclaredNote(string path, NanoGptSidecar declared, IReadOnlyList<GptOption> differing, LanguageModel model,
+        bool sentence = false) =>
+        $"{(sentence ? "The" : "the")} JSON beside it ({Path.GetFileName(NanoGptSidecar.PathFor(path))}) says they are " +
         $"{declared.Model ?? "a model"}'s with {GptOptions.DescribeDifferences(differing, declared.Config)}, where " +
         $"{model.GetName()} has {GptOptions.DescribeDifferences(differing, model.Config)}.";
 
