@@ -97,6 +97,16 @@ public sealed class ModelDescriptionTests : IDisposable
     }
 
     [Fact]
+    public void An_option_that_follows_another_is_not_named_when_it_only_follows()
+    {
+        var heads = GptOptions.Differing(Plain, Plain with { Heads = 2 });          // KvHeads follows Heads in both
+        Assert.Equal(["Heads"], heads.Select(o => o.Name));
+        Assert.Equal(["Embd"], GptOptions.Differing(Plain, Plain with { Embd = 32 }).Select(o => o.Name));   // MlpHidden 64 vs 128, both 4·Embd
+        var set = GptOptions.Differing(Plain, Plain with { Embd = 32, MlpHidden = 100 });
+        Assert.Equal(["Embd", "MlpHidden"], set.Select(o => o.Name));
+    }
+
+    [Fact]
     public void A_checkpoint_for_another_declaration_names_the_options_that_differ()
     {
         var run = temp["run"];

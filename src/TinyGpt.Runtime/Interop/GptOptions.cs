@@ -54,9 +54,13 @@ public static class GptOptions
         All.Where(o => !AlwaysShown.Contains(o.Name) && o.Name != nameof(GptConfig.Dropout) && !o.IsDefaultIn(config))
             .Select(o => o.Assignment(config));
 
-    /// <summary>The options whose values differ between <paramref name="a"/> and <paramref name="b"/>, in <see cref="All"/>'s order.</summary>
+    /// <summary>
+    /// The options whose values differ between <paramref name="a"/> and <paramref name="b"/>, in <see cref="All"/>'s order;
+    /// one left at its default in both (<c>KvHeads</c> following <c>Heads</c>, <c>MlpHidden</c> following <c>Embd</c>) is
+    /// not named, since the property it follows is.
+    /// </summary>
     public static IReadOnlyList<GptOption> Differing(GptConfig a, GptConfig b) =>
-        [.. All.Where(o => !Equals(o.ValueIn(a), o.ValueIn(b)))];
+        [.. All.Where(o => !Equals(o.ValueIn(a), o.ValueIn(b)) && !(o.IsDefaultIn(a) && o.IsDefaultIn(b)))];
 
     /// <summary>The options that differ, each as in <paramref name="a"/> (<c>KvHeads = 2, Positions = Rotary</c>); empty when none do.</summary>
     public static string DescribeDifferences(IEnumerable<GptOption> options, GptConfig a) =>
