@@ -44,15 +44,10 @@ public static class GptOptions
     /// <summary>
     /// <paramref name="config"/> as <c>Layers = 4, Heads = 4, Embd = 128, BlockSize = 64, VocabSize = 65, Bias = false,
     /// TieWeights = true</c>, followed by every other option that differs from its default (<c>Dropout = 0.2</c>,
-    /// <c>KvHeads = 2</c>, <c>Positions = Rotary</c>, …), so that two models this text tells apart are different models.
+    /// <c>KvHeads = 2</c>, <c>Positions = Rotary</c>, …), so that two different architectures are never described alike.
     /// </summary>
     public static string Describe(GptConfig config) =>
         string.Join(", ", All.Where(o => AlwaysShown.Contains(o.Name) || !o.IsDefaultIn(config)).Select(o => o.Assignment(config)));
-
-    /// <summary>The architecture options (beyond nanoGPT's fields) that differ from their defaults, as <c>Name = value</c>.</summary>
-    public static IEnumerable<string> NonDefault(GptConfig config) =>
-        All.Where(o => !AlwaysShown.Contains(o.Name) && o.Name != nameof(GptConfig.Dropout) && !o.IsDefaultIn(config))
-            .Select(o => o.Assignment(config));
 
     /// <summary>
     /// The options whose values differ between <paramref name="a"/> and <paramref name="b"/>, in <see cref="All"/>'s order;
