@@ -23,6 +23,8 @@ public sealed class InfoLayoutTests
     [InlineData("baby", "[1, 64, 65]", "[1, 64, 384]")]
     [InlineData("shakespeare", "[1, 256, 65]", "[1, 256, 1152]")]
     [InlineData("bigram", "[1, 8, 65]", "[1, 8, 65]")]
+    [InlineData("lecture", "[1, 256, 65]", "[1, 256, 1536]")]
+    [InlineData("modern", "[1, 64, 65]", "[1, 4, 64, 32]")]
     public void Fits_80_columns_with_every_shape_on_one_line_and_whole_headers(string model, string logits, string widest)
     {
         var lines = Info(model, 80);
@@ -34,6 +36,31 @@ public sealed class InfoLayoutTests
         Assert.Contains(lines, l => l.Contains(widest));
         // Each row is one line: a module's cells never spill onto a line of their own.
         Assert.DoesNotContain(lines, l => l.StartsWith('│') && l.Split('│')[1].Trim().Length == 0);
+    }
+
+    [Theory]
+    [InlineData("lecture", "Layers = 6 · Heads = 6 · Embd = 384 · BlockSize = 256 · VocabSize = 65 · Dropout = 0.2 · Bias = true · TieWeights = false",
+        "Options set: Activation = Relu · QkvBias = false · LmHeadBias = true", "10,788,929")]
+    [InlineData("modern", "Layers = 4 · Heads = 4 · Embd = 128 · BlockSize = 64 · VocabSize = 65 · Dropout = 0 · Bias = false · TieWeights = false",
+        "Options set: Activation = ReluSquared · Norm = RmsNorm · NormWeights = false · Positions = Rotary · KvHeads = 2 · QkNorm = true · " +
+        "EmbeddingNorm = true · LogitSoftcap = 15", null)]
+    [InlineData("baby", "Layers = 4 · Heads = 4 · Embd = 128 · BlockSize = 64 · VocabSize = 65 · Dropout = 0 · Bias = false · TieWeights = true",
+        "Options set: none (nanoGPT's GPT-2 block)", null)]
+    public void The_options_a_model_sets_are_listed_apart_from_those_at_their_defaults(string model, string hyperparameters, string set, string? parameters)
+    {
+        var wide = Info(model, 400);
+        Assert.Contains(hyperparameters, wide);
+        Assert.Contains(set, wide);
+        var defaults = Assert.Single(wide, l => l.StartsWith("At their defaults: "));
+        foreach (var option in set["Options set: ".Length..].Split(" · ").Where(o => o.Contains(" = ")))
+            Assert.DoesNotContain(option.Split(" = ")[0] + " = ", defaults);   // each option once, set or default
+        if (parameters is not null)
+            Assert.Contains($"Parameters: {parameters} distinct", wide);       // the lecture's gpt.py's count
+
+        // At 80 columns the same words, broken between options.
+        var narrow = Info(model, 80);
+        var header = string.Join(" ", narrow.TakeWhile(l => !l.StartsWith('╭')).Select(l => l.TrimEnd()));
+        Assert.Contains(set, header);
     }
 
     [Fact]

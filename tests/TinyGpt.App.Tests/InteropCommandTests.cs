@@ -29,6 +29,56 @@ public sealed class InteropCommandTests
         Assert.Equal(original.Output, roundTripped.Output);
     }
 
+    [Theory]
+    [InlineData("nanochat")]
+    [InlineData("nanogpt")]
+    public void A_modern_run_exported_in_a_layout_imports_as_the_same_model(string layout)
+    {
+        using var temp = new TempDir();
+        var train = CliRun.InProcess("train", "--model", "modern", "--steps", "6", "--batch-size", "2", "--eval-interval", "6",
+            "--eval-iters", "1", "--out", temp.File("run"));
+        Assert.True(train.ExitCode == 0, train.ToString());
+
+        var export = CliRun.InProcess("export", "--checkpoint", temp.File("run"), "--out", temp.File("modern.pt"), "--layout", layout);
+        Assert.True(export.ExitCode == 0, export.ToString());
+        var trained = Checkpoint.Open(temp.File("run")).Metadata.Config;
+        Assert.Equal(trained, Interop.NanoGptSidecar.Read(temp.File("modern.json")).Config);   // every option in the JSON
+
+        var import = CliRun.InProcess("import", "--weights", temp.File("modern.pt"), "--model", "modern", "--out", temp.File("imported"));
+        Assert.True(import.ExitCode == 0, import.ToString());
+        Assert.Equal(trained, Checkpoint.Open(temp.File("imported")).Metadata.Config);
+        string[] sample = ["--prompt", "ROMEO:", "--tokens", "40", "--top-k", "1"];
+        var original = CliRun.InProcess(["sample", "--checkpoint", temp.File("run"), .. sample]);
+        var roundTripped = CliRun.InProcess(["sample", "--checkpoint", temp.File("imported"), .. sample]);
+        Assert.True(roundTripped.ExitCode == 0, roundTripped.ToString());
+        Assert.Equal(original.Output, roundTripped.Output);
+
+        // Into baby the tensors do not fit, and the JSON beside them names the options that differ.
+        var refused = CliRun.InProcess("import", "--weights", temp.File("modern.pt"), "--model", "baby", "--out", temp.File("x"));
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains(refused.ErrorLines, line => line.Contains("The JSON beside it (modern.json) says they are ModernGpt's with") &&
+                                                    line.Contains("Positions = Rotary") && line.Contains("KvHeads = 2"));
+        Assert.False(Directory.Exists(temp.File("x")));
+    }
+
+    [Fact]
+    public void Weights_whose_JSON_declares_other_options_are_refused_in_flags()
+    {
+        const string activation = "ReluSquared", remedy = "Choose the --model with those options";   // no model of the catalog has it
+        using var temp = new TempDir();
+        TrainAndExport(temp, steps: 1);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(temp.File("baby.json")))!;
+        json["options"]!["Activation"] = activation;                         // as if exported from a relu² model of baby's shapes
+        File.WriteAllText(temp.File("baby.json"), json.ToJsonString());
+
+        var result = CliRun.InProcess("import", "--weights", temp.File("baby.safetensors"), "--model", "baby", "--out", temp.File("x"));
+
+        BadInputTests.AssertUserError(result, $"every tensor fits BabyGpt, but the JSON beside it (baby.json) says they are BabyGpt's with " +
+                                              $"Activation = {activation}, where BabyGpt has Activation = Gelu. {remedy}, or move baby.json away");
+        Assert.DoesNotContain("Declare the model", result.Errors);
+        Assert.False(Directory.Exists(temp.File("x")));
+    }
+
     [Fact]
     public void Import_into_another_architecture_lists_the_differing_tensors()
     {

@@ -1,3 +1,4 @@
+using TinyGpt.App.Models;
 using TinyGpt.Interop;
 
 namespace TinyGpt.App.Cli;
@@ -18,6 +19,16 @@ public static class InteropErrors
         catch (StateDictMismatchException e)
         {
             throw new TinyGptException(e.Message, e);
+        }
+        catch (DeclaredArchitectureException e)
+        {
+            // The runtime's remedy is a declaration; here the architecture is chosen with --model.
+            var declared = e.Declared.Config;
+            var exported = ModelCatalog.All.FirstOrDefault(m =>
+                GptOptions.Differing(m.ConfigFor(declared.VocabSize), declared).All(o => o.Name == nameof(GptConfig.Dropout)));
+            var choose = exported is null ? "Choose the --model with those options" : $"Import with --model {exported.Name}";
+            throw new TinyGptException(
+                $"{e.Problem} {choose}, or move {Path.GetFileName(e.Sidecar)} away (and pass --vocab) to import by the tensors' names and shapes alone.", e);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {

@@ -11,11 +11,11 @@ namespace TinyGpt.App.Commands;
 public sealed class ImportSettings : TinyGptSettings
 {
     [CommandOption("-w|--weights <FILE>", isRequired: true)]
-    [Description("A nanoGPT state dict: torch.save(model.state_dict()) .pt, nanoGPT's ckpt.pt, or safetensors.")]
+    [Description("A state dict in nanoGPT's, the lecture's or nanochat's names (detected): torch.save(model.state_dict()) .pt, nanoGPT's ckpt.pt, or safetensors. A JSON from 'tinygpt export' beside it must describe --model.")]
     public string Weights { get; init; } = "";
 
     [CommandOption("-m|--model <NAME>", isRequired: true)]
-    [Description("The TinyGpt model whose architecture the weights have: baby or shakespeare.")]
+    [Description("The TinyGpt model whose architecture the weights have: baby, shakespeare, lecture or modern.")]
     public string Model { get; init; } = "";
 
     [CommandOption("-o|--out <DIR>", isRequired: true)]

@@ -4,6 +4,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using TinyGpt.App.Cli;
 using TinyGpt.App.Models;
+using TinyGpt.Interop;
 using static TorchSharp.torch;
 
 namespace TinyGpt.App.Commands;
@@ -18,8 +19,9 @@ public sealed class InfoSettings : TinyGptSettings
 }
 
 /// <summary>
-/// <c>tinygpt info</c>: every module of a model with the shape it outputs for one sequence of
-/// BlockSize tokens, its parameter count, and the totals (a tied weight counted once).
+/// <c>tinygpt info</c>: the model's config as <c>[Gpt(...)]</c> spells it (the options it sets apart from those at their
+/// defaults), every module with the shape it outputs for one sequence of BlockSize tokens, its parameter count, and the
+/// totals (a tied weight counted once).
 /// </summary>
 public sealed class InfoCommand(IAnsiConsole console) : Command<InfoSettings>
 {
@@ -32,17 +34,8 @@ public sealed class InfoCommand(IAnsiConsole console) : Command<InfoSettings>
 
         var width = console.Profile.Width;
         console.MarkupLine($"[bold]{entry.Name.EscapeMarkup()}[/] ({model.GetType().Name}): {entry.Summary.EscapeMarkup()}");
-        string[] hyperparameters =
-        [
-            $"Layers {config.Layers}", $"Heads {config.Heads}", $"Embd {config.Embd}", $"BlockSize {config.BlockSize}",
-            $"VocabSize {config.VocabSize}", $"Dropout {config.Dropout.ToString(CultureInfo.InvariantCulture)}",
-            $"Bias {config.Bias}", $"TieWeights {config.TieWeights}",
-        ];
-        foreach (var line in Lines(hyperparameters, " · ", width))
+        foreach (var line in ConfigLines(config, width))
             console.MarkupLine($"[grey]{line.EscapeMarkup()}[/]");
-        if (!config.IsBigram)
-            foreach (var line in Lines(ArchitectureParts(config), " · ", width))
-                console.MarkupLine($"[grey]{line.EscapeMarkup()}[/]");
 
         var rows = ModuleShapes.Describe(model, entry.Name, config.BlockSize);
         var layout = ModuleTable.Fit(rows, width);
@@ -63,25 +56,32 @@ public sealed class InfoCommand(IAnsiConsole console) : Command<InfoSettings>
         return ExitCodes.Success;
     }
 
-    /// <summary>The architecture options, each as the attribute spells it.</summary>
-    internal static IEnumerable<string> ArchitectureParts(GptConfig c)
+    /// <summary>
+    /// The model's config as <c>[Gpt(...)]</c> spells it, broken to <paramref name="width"/>: nanoGPT's hyperparameters,
+    /// then the architecture options the model sets (those that differ from their defaults, which is what makes the
+    /// lecture's or nanochat's block), then the ones it leaves at their defaults.
+    /// </summary>
+    internal static IEnumerable<string> ConfigLines(GptConfig c, int width)
     {
-        var norm = c.Norm == Norm.RmsNorm ? "RMSNorm" : "LayerNorm";
-        var parts = new List<string>
-        {
-            $"Activation {c.Activation}",
-            $"Norm {norm}{(c.NormWeights ? "" : " (parameter-free)")}",
-            c.Positions == Positions.Rotary ? Numbers.Invariant($"Positions Rotary (base {c.RopeBase})") : "Positions Learned",
-            c.KvHeads == c.Heads ? $"KvHeads {c.KvHeads} (= Heads)" : $"KvHeads {c.KvHeads} (grouped-query)",
-            $"QkNorm {c.QkNorm}",
-            $"EmbeddingNorm {c.EmbeddingNorm}",
-            c.LogitSoftcap > 0 ? Numbers.Invariant($"LogitSoftcap {c.LogitSoftcap}") : "LogitSoftcap off",
-            $"QkvBias {c.QkvBias}",
-            $"LmHeadBias {c.LmHeadBias}",
-            $"MlpHidden {c.MlpHidden}",
-        };
-        return parts;
+        string[] nanoGpt =
+        [
+            nameof(GptConfig.Layers), nameof(GptConfig.Heads), nameof(GptConfig.Embd), nameof(GptConfig.BlockSize),
+            nameof(GptConfig.VocabSize), nameof(GptConfig.Dropout), nameof(GptConfig.Bias), nameof(GptConfig.TieWeights),
+        ];
+        var hyperparameters = GptOptions.All.Where(o => nanoGpt.Contains(o.Name)).Select(o => o.Assignment(c));
+        if (c.IsBigram)
+            return Lines(hyperparameters, " · ", width);                 // no transformer, so no architecture options
+        var options = GptOptions.All.Where(o => !nanoGpt.Contains(o.Name)).ToList();
+        var set = options.Where(o => !o.IsDefaultIn(c)).Select(o => o.Assignment(c)).ToList();
+        var defaults = options.Where(o => o.IsDefaultIn(c)).Select(o => o.Assignment(c)).ToList();
+        return Lines(hyperparameters, " · ", width)
+            .Concat(Lines(["Options set:", .. set.Count == 0 ? ["none (nanoGPT's GPT-2 block)"] : Separated(set)], " ", width))
+            .Concat(defaults.Count == 0 ? [] : Lines(["At their defaults:", .. Separated(defaults)], " ", width));
     }
+
+    // Each part but the last ends in " ·", so that a line broken between parts still reads as a list.
+    private static IEnumerable<string> Separated(IReadOnlyList<string> parts) =>
+        parts.Select((part, i) => i < parts.Count - 1 ? part + " ·" : part);
 
     /// <summary><paramref name="parts"/> joined by <paramref name="separator"/>, broken between parts so that no line exceeds <paramref name="width"/>.</summary>
     private static IEnumerable<string> Lines(IEnumerable<string> parts, string separator, int width)

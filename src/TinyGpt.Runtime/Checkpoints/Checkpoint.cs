@@ -85,8 +85,9 @@ public sealed class Checkpoint
     public static bool Exists(string runDirectory) => File.Exists(Path.Combine(runDirectory, LatestPointer));
 
     /// <summary>
-    /// What run <paramref name="runDirectory"/> holds, e.g. <c>BabyGpt at step 500, val loss 1.9876</c>
-    /// (or that its latest checkpoint does not load), or null when it holds none. Whoever is about to
+    /// What run <paramref name="runDirectory"/> holds, e.g. <c>ModernGpt at step 500, val loss 1.9876; Layers = 4, …,
+    /// KvHeads = 2, Positions = Rotary, …</c> (its architecture as <see cref="Interop.GptOptions.Describe"/> gives it;
+    /// or that its latest checkpoint does not load), or null when it holds none. Whoever is about to
     /// replace a run says so with this, since a fresh start deletes the directory's checkpoints.
     /// </summary>
     public static string? DescribeRun(string runDirectory)
@@ -96,7 +97,8 @@ public sealed class Checkpoint
         try
         {
             var m = Open(runDirectory).Metadata;
-            return $"{m.ModelName} at step {m.Step}" + (m.ValLoss is { } val ? FormattableString.Invariant($", val loss {val:F4}") : "");
+            return $"{m.ModelName} at step {m.Step}" + (m.ValLoss is { } val ? FormattableString.Invariant($", val loss {val:F4}") : "") +
+                   $"; {Describe(m.Config)}";
         }
         catch (TinyGptException)
         {
@@ -202,9 +204,15 @@ public sealed class Checkpoint
                 $"The checkpoint '{Directory}' belongs to model {Metadata.ModelName} ({Describe(Metadata.Config)}), not to {name} ({Describe(model.Config)});",
                 $"load it into a {Metadata.ModelName}.");
         if (model.Config != Metadata.Config)
+        {
+            // Name what differs first: with every option listed, a KvHeads or Positions change would hide in a long line.
+            var differing = Interop.GptOptions.Differing(Metadata.Config, model.Config);
             throw TinyGptException.About(ModelArgument,
-                $"The checkpoint '{Directory}' was trained for {Metadata.ModelName} with {Describe(Metadata.Config)}, but {name} is now declared with {Describe(model.Config)};",
+                $"The checkpoint '{Directory}' was trained for {Metadata.ModelName} with {Interop.GptOptions.DescribeDifferences(differing, Metadata.Config)}, " +
+                $"but {name} is now declared with {Interop.GptOptions.DescribeDifferences(differing, model.Config)} " +
+                $"(the checkpoint's architecture: {Describe(Metadata.Config)});",
                 "restore the declaration or train again.");
+        }
         var expected = TensorShapes(model);
         var differences = new List<string>();
         foreach (var (key, shape) in expected)
@@ -376,9 +384,10 @@ public sealed class Checkpoint
         return inner is null ? new TinyGptException(message) : new TinyGptException(message, inner);
     }
 
+    // nanoGPT's sizes, Bias and TieWeights, then every option that differs from its default, in C# names.
     private static string Describe(GptConfig c) => c.IsBigram
-        ? $"bigram, VocabSize {c.VocabSize}, BlockSize {c.BlockSize}"
-        : $"Layers {c.Layers}, Heads {c.Heads}, Embd {c.Embd}, BlockSize {c.BlockSize}, VocabSize {c.VocabSize}, Dropout {c.Dropout}, Bias {c.Bias}, TieWeights {c.TieWeights}";
+        ? $"bigram, VocabSize = {c.VocabSize}, BlockSize = {c.BlockSize}"
+        : Interop.GptOptions.Describe(c);
 
     private static string FormatShape(long[] shape) => $"[{string.Join(", ", shape)}]";
 

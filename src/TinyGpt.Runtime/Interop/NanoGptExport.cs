@@ -9,7 +9,8 @@ public static class NanoGptExport
     /// <summary>
     /// Writes the model's state dict to <paramref name="path"/> under nanoGPT's names and shapes,
     /// and the JSON with its config and <paramref name="vocabulary"/> beside it
-    /// (<see cref="NanoGptSidecar.PathFor"/>). A tied model writes both tied names: sharing one
+    /// (<see cref="NanoGptSidecar.PathFor"/>; the config in <paramref name="layout"/>'s names, every option the
+    /// layout's config lacks by its C# name, so that <see cref="NanoGptSidecar.Read"/> gives back the model's config). A tied model writes both tied names: sharing one
     /// storage in <c>.pt</c> (as nanoGPT's own checkpoints), as two equal copies in safetensors
     /// (which forbids shared storage; nanoGPT's strict <c>load_state_dict</c> needs both names).
     /// </summary>
@@ -36,7 +37,7 @@ public static class NanoGptExport
             throw new ArgumentException($"{path}: the weights file needs an extension other than .json (the config JSON goes beside it)", nameof(path));
         using var scope = TorchSharp.torch.NewDisposeScope();                     // the views an upstream layout makes
         StateDictFile.Save(UpstreamLayouts.FromTinyGpt(state, config, layout), path, chosen);
-        new NanoGptSidecar(config, vocabulary, model.GetName(), Path.GetFileName(path), chosen).Write(sidecar);
+        new NanoGptSidecar(config, vocabulary, model.GetName(), Path.GetFileName(path), chosen, layout).Write(sidecar);
         return new ExportedFiles(path, sidecar, chosen);
     }
 }

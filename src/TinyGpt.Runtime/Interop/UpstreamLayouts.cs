@@ -70,10 +70,12 @@ public static class UpstreamLayouts
             found.Add("the bigram baseline has no transformer");
             return found;
         }
-        Want("MlpHidden", config.MlpHidden, 4 * config.Embd);
+        // nanoGPT's names are TinyGpt's own: they hold every option (the sidecar's options say which), so only the two
+        // codebases whose code fixes the architecture, including a hidden width of 4·n_embd, refuse a model.
         switch (layout)
         {
             case StateDictLayout.Lecture:
+                Want("MlpHidden", config.MlpHidden, 4 * config.Embd);
                 Want("Activation", config.Activation, Activation.Relu);
                 Want("Norm", config.Norm, Norm.LayerNorm);
                 Want("NormWeights", config.NormWeights, true);
@@ -88,6 +90,7 @@ public static class UpstreamLayouts
                 Want("TieWeights", config.TieWeights, false);
                 break;
             case StateDictLayout.Nanochat:
+                Want("MlpHidden", config.MlpHidden, 4 * config.Embd);
                 Want("Activation", config.Activation, Activation.ReluSquared);
                 Want("Norm", config.Norm, Norm.RmsNorm);
                 Want("NormWeights", config.NormWeights, false);
