@@ -116,6 +116,11 @@ public class DiagnosticTests
             "'OwnLayers' declares a member named 'Layers', which the generator writes for every [Gpt] class; rename or remove it"
         },
         {
+            $"[Gpt({Valid})] public partial class OwnWhere {{ private const string Where = \"mine\"; }}",
+            "TGPT015", "Where",
+            "'OwnWhere' declares a member named 'Where', which the generator writes for every [Gpt] class; rename or remove it"
+        },
+        {
             $"[Gpt({Valid})] public partial class OwnConstructor {{ public OwnConstructor() {{ }} }}",
             "TGPT015", "OwnConstructor",
             "'OwnConstructor' declares a parameterless constructor, which the generator writes for every [Gpt] class; rename or remove it"

@@ -182,6 +182,19 @@ public class GeneratedLayoutTests
         }
     }
 
+    [Fact]
+    public void Members_of_either_generated_source_are_not_the_user_s()
+    {
+        var run = GeneratorHarness.Run("""
+            namespace Demo;
+            [TinyGpt.Gpt(Layers = 1, Heads = 2, Embd = 8, BlockSize = 4)]
+            public partial class Mine { public int Own() => 1; }
+            """);
+        var type = run.Output.GetTypeByMetadataName("Demo.Mine")!;
+        Assert.Contains(type.GetMembers(), m => m.Name == "CreateCache");   // from the KV-cache source
+        Assert.Equal(["Own"], GptGenerator.UserMembers(type).Select(m => m.Name));
+    }
+
     /// <summary>The source without its comments, so that what docs and comments mention does not count as code.</summary>
     private static string Code(GeneratedSourceResult source) =>
         string.Concat(source.SyntaxTree.GetRoot().DescendantTokens().Select(t => t.Text + " "));
