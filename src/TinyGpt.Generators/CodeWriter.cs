@@ -130,26 +130,15 @@ internal sealed class CodeWriter
             }
         }
         words.Add(text.Substring(start));
-        // Greedy, but a line that has to break goes back to its last clause end (, ; : .) when that keeps at
-        // least half the width, so that no lone word trails onto the next line.
+        // Greedy, but a line that has to break goes back to its last clause end (; : . before ,) when that keeps
+        // at least half the width, so that no lone word trails onto the next line.
         var line = new List<string>();
         var length = -1;
         foreach (var word in words)
         {
             if (line.Count > 0 && length + 1 + Width(word) > width)
             {
-                var keep = line.Count;
-                for (var i = line.Count - 1; i > 0; i--)
-                {
-                    var upTo = Width(string.Join(" ", line.Take(i + 1)));
-                    if (upTo < width / 2)
-                        break;
-                    if (line[i].Length > 0 && ",;:.".IndexOf(line[i][line[i].Length - 1]) >= 0)
-                    {
-                        keep = i + 1;
-                        break;
-                    }
-                }
+                var keep = BreakAfter(line, width, ";:.") ?? BreakAfter(line, width, ",") ?? line.Count;
                 yield return string.Join(" ", line.Take(keep));
                 line = line.Skip(keep).ToList();
                 length = line.Count == 0 ? -1 : Width(string.Join(" ", line));
@@ -239,6 +228,22 @@ internal sealed class CodeWriter
         for (var i = 0; i < each.Length - 1; i++)
             Line(indent + each[i] + ",");
         return indent + each[each.Length - 1] + ")";
+    }
+
+    /// <summary>
+    /// How many of <paramref name="words"/> to keep on the line: up to the last one that ends in one of
+    /// <paramref name="marks"/> and keeps at least half the width; null when there is none.
+    /// </summary>
+    private static int? BreakAfter(List<string> words, int width, string marks)
+    {
+        for (var i = words.Count - 1; i > 0; i--)
+        {
+            if (Width(string.Join(" ", words.Take(i + 1))) < width / 2)
+                return null;
+            if (words[i].Length > 0 && marks.IndexOf(words[i][words[i].Length - 1]) >= 0)
+                return i + 1;
+        }
+        return null;
     }
 
     public override string ToString() => _text.ToString();

@@ -562,14 +562,15 @@ public sealed partial class GptGenerator
         w.Line();
         w.Summary([
             "nanoGPT's attention without flash: scores q·kᵀ / √HeadSize, future positions masked, softmax,",
-            (m.Dropout > 0 ? "<c>attn_dropout</c>, then " : "then ") + "the weighted sum of the values. <c>q</c>, <c>k</c>, <c>v</c> <c>[B, nh, T, hs]</c> →",
+            (m.Dropout > 0 ? "<c>attn_dropout</c>, then " : "then ") + "the weighted sum of the values.",
+            "<c>q</c>, <c>k</c>, <c>v</c> <c>[B, nh, T, hs]</c> → <c>[B, nh, T, hs]</c>, in their dtype.",
             .. (m.Dropout > 0
                 ? new[] {
-                    "<c>[B, nh, T, hs]</c>, in their dtype. Used while training: libtorch's fused kernel would draw its dropout",
-                    "mask with its serial sampler, where <see cref=\"global::TinyGpt.FastDropout\"/> draws in parallel." }
+                    "Used while training: libtorch's fused kernel would draw its dropout mask with its serial sampler,",
+                    "where <see cref=\"global::TinyGpt.FastDropout\"/> draws in parallel." }
                 : new[] {
-                    "<c>[B, nh, T, hs]</c>, in their dtype. Used while training in bfloat16: these bfloat16 matmuls are faster",
-                    "than the fused kernel, which runs in float32 here." })]);
+                    "Used while training in bfloat16: these bfloat16 matmuls are faster than the fused kernel,",
+                    "which runs in float32 here." })]);
         using (w.Method($"private {Tensor} AttendExplicitly", $"{Tensor} q, {Tensor} k, {Tensor} v"))
         {
             w.Line("long T = q.shape[2];", "sequence length");

@@ -109,8 +109,8 @@ partial class BabyGpt : global::TinyGpt.LanguageModel
     public readonly Transformer transformer;
 
     /// <summary>
-    /// Language-model head: <c>[B, T, C]</c> → logits <c>[B, T, V]</c>; weight <c>[V, C]</c> = <c>[65, 128]</c>,
-    /// no bias.
+    /// Language-model head: <c>[B, T, C]</c> → logits <c>[B, T, V]</c>;
+    /// weight <c>[V, C]</c> = <c>[65, 128]</c>, no bias.
     /// Its weight is <c>transformer.wte.weight</c> (weight tying).
     /// </summary>
     public readonly global::TorchSharp.Modules.Linear lm_head;
@@ -253,8 +253,8 @@ partial class BabyGpt : global::TinyGpt.LanguageModel
         : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>
     {
         /// <summary>
-        /// LayerNorm before attention, over C (eps 1e-5): <c>[B, T, C]</c> → <c>[B, T, C]</c>; weight <c>[C]</c>,
-        /// no bias.
+        /// LayerNorm before attention, over C (eps 1e-5): <c>[B, T, C]</c> → <c>[B, T, C]</c>;
+        /// weight <c>[C]</c>, no bias.
         /// </summary>
         public readonly global::TorchSharp.Modules.LayerNorm ln_1;
 
@@ -262,8 +262,8 @@ partial class BabyGpt : global::TinyGpt.LanguageModel
         public readonly CausalSelfAttention attn;
 
         /// <summary>
-        /// LayerNorm before the MLP, over C (eps 1e-5): <c>[B, T, C]</c> → <c>[B, T, C]</c>; weight <c>[C]</c>,
-        /// no bias.
+        /// LayerNorm before the MLP, over C (eps 1e-5): <c>[B, T, C]</c> → <c>[B, T, C]</c>;
+        /// weight <c>[C]</c>, no bias.
         /// </summary>
         public readonly global::TorchSharp.Modules.LayerNorm ln_2;
 
@@ -377,9 +377,10 @@ partial class BabyGpt : global::TinyGpt.LanguageModel
 
         /// <summary>
         /// nanoGPT's attention without flash: scores q·kᵀ / √HeadSize, future positions masked, softmax,
-        /// then the weighted sum of the values. <c>q</c>, <c>k</c>, <c>v</c> <c>[B, nh, T, hs]</c> →
-        /// <c>[B, nh, T, hs]</c>, in their dtype. Used while training in bfloat16: these bfloat16 matmuls are faster
-        /// than the fused kernel, which runs in float32 here.
+        /// then the weighted sum of the values.
+        /// <c>q</c>, <c>k</c>, <c>v</c> <c>[B, nh, T, hs]</c> → <c>[B, nh, T, hs]</c>, in their dtype.
+        /// Used while training in bfloat16: these bfloat16 matmuls are faster than the fused kernel,
+        /// which runs in float32 here.
         /// </summary>
         private global::TorchSharp.torch.Tensor AttendExplicitly(
             global::TorchSharp.torch.Tensor q, global::TorchSharp.torch.Tensor k, global::TorchSharp.torch.Tensor v)
@@ -412,8 +413,8 @@ partial class BabyGpt : global::TinyGpt.LanguageModel
         public readonly global::TorchSharp.Modules.GELU gelu;
 
         /// <summary>
-        /// Projection back into the residual stream: <c>[B, T, 4·C]</c> → <c>[B, T, C]</c>; weight <c>[C, 4·C]</c>,
-        /// no bias.
+        /// Projection back into the residual stream: <c>[B, T, 4·C]</c> → <c>[B, T, C]</c>;
+        /// weight <c>[C, 4·C]</c>, no bias.
         /// </summary>
         public readonly global::TorchSharp.Modules.Linear c_proj;
 

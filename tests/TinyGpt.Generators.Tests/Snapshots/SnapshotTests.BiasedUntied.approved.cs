@@ -107,8 +107,8 @@ partial class BiasedUntiedGpt : global::TinyGpt.LanguageModel
     public readonly Transformer transformer;
 
     /// <summary>
-    /// Language-model head: <c>[B, T, C]</c> → logits <c>[B, T, V]</c>; weight <c>[V, C]</c> = <c>[65, 64]</c>,
-    /// no bias.
+    /// Language-model head: <c>[B, T, C]</c> → logits <c>[B, T, V]</c>;
+    /// weight <c>[V, C]</c> = <c>[65, 64]</c>, no bias.
     /// Its weight is its own (no weight tying).
     /// </summary>
     public readonly global::TorchSharp.Modules.Linear lm_head;
@@ -379,9 +379,10 @@ partial class BiasedUntiedGpt : global::TinyGpt.LanguageModel
 
         /// <summary>
         /// nanoGPT's attention without flash: scores q·kᵀ / √HeadSize, future positions masked, softmax,
-        /// then the weighted sum of the values. <c>q</c>, <c>k</c>, <c>v</c> <c>[B, nh, T, hs]</c> →
-        /// <c>[B, nh, T, hs]</c>, in their dtype. Used while training in bfloat16: these bfloat16 matmuls are faster
-        /// than the fused kernel, which runs in float32 here.
+        /// then the weighted sum of the values.
+        /// <c>q</c>, <c>k</c>, <c>v</c> <c>[B, nh, T, hs]</c> → <c>[B, nh, T, hs]</c>, in their dtype.
+        /// Used while training in bfloat16: these bfloat16 matmuls are faster than the fused kernel,
+        /// which runs in float32 here.
         /// </summary>
         private global::TorchSharp.torch.Tensor AttendExplicitly(
             global::TorchSharp.torch.Tensor q, global::TorchSharp.torch.Tensor k, global::TorchSharp.torch.Tensor v)

@@ -74,8 +74,8 @@ partial class LectureGpt : global::TinyGpt.LanguageModel
     /// </summary>
     /// <remarks>
     /// N is the parameter count without the position embeddings (nanoGPT's <c>get_num_params()</c>, whose
-    /// default leaves them out): 10,788,929 − 98,304 = 10,690,625; L = Layers, H = Heads, Q = HeadSize,
-    /// T = BlockSize:
+    /// default leaves them out): 10,788,929 − 98,304 = 10,690,625;
+    /// L = Layers, H = Heads, Q = HeadSize, T = BlockSize:
     /// 6 · 10,690,625 + 12 · 6 · 6 · 64 · 256 = 71,221,638.
     /// </remarks>
     public const long FlopsPerToken = 71221638L;
@@ -386,10 +386,10 @@ partial class LectureGpt : global::TinyGpt.LanguageModel
 
         /// <summary>
         /// nanoGPT's attention without flash: scores q·kᵀ / √HeadSize, future positions masked, softmax,
-        /// <c>attn_dropout</c>, then the weighted sum of the values. <c>q</c>, <c>k</c>,
-        /// <c>v</c> <c>[B, nh, T, hs]</c> →
-        /// <c>[B, nh, T, hs]</c>, in their dtype. Used while training: libtorch's fused kernel would draw its dropout
-        /// mask with its serial sampler, where <see cref="global::TinyGpt.FastDropout"/> draws in parallel.
+        /// <c>attn_dropout</c>, then the weighted sum of the values.
+        /// <c>q</c>, <c>k</c>, <c>v</c> <c>[B, nh, T, hs]</c> → <c>[B, nh, T, hs]</c>, in their dtype.
+        /// Used while training: libtorch's fused kernel would draw its dropout mask with its serial sampler,
+        /// where <see cref="global::TinyGpt.FastDropout"/> draws in parallel.
         /// </summary>
         private global::TorchSharp.torch.Tensor AttendExplicitly(
             global::TorchSharp.torch.Tensor q, global::TorchSharp.torch.Tensor k, global::TorchSharp.torch.Tensor v)

@@ -72,8 +72,8 @@ partial class ShakespeareCharGpt : global::TinyGpt.LanguageModel
     /// </summary>
     /// <remarks>
     /// N is the parameter count without the position embeddings (nanoGPT's <c>get_num_params()</c>, whose
-    /// default leaves them out): 10,745,088 − 98,304 = 10,646,784; L = Layers, H = Heads, Q = HeadSize,
-    /// T = BlockSize:
+    /// default leaves them out): 10,745,088 − 98,304 = 10,646,784;
+    /// L = Layers, H = Heads, Q = HeadSize, T = BlockSize:
     /// 6 · 10,646,784 + 12 · 6 · 6 · 64 · 256 = 70,958,592.
     /// </remarks>
     public const long FlopsPerToken = 70958592L;
@@ -110,8 +110,8 @@ partial class ShakespeareCharGpt : global::TinyGpt.LanguageModel
     public readonly Transformer transformer;
 
     /// <summary>
-    /// Language-model head: <c>[B, T, C]</c> → logits <c>[B, T, V]</c>; weight <c>[V, C]</c> = <c>[65, 384]</c>,
-    /// no bias.
+    /// Language-model head: <c>[B, T, C]</c> → logits <c>[B, T, V]</c>;
+    /// weight <c>[V, C]</c> = <c>[65, 384]</c>, no bias.
     /// Its weight is <c>transformer.wte.weight</c> (weight tying).
     /// </summary>
     public readonly global::TorchSharp.Modules.Linear lm_head;
@@ -258,8 +258,8 @@ partial class ShakespeareCharGpt : global::TinyGpt.LanguageModel
         : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>
     {
         /// <summary>
-        /// LayerNorm before attention, over C (eps 1e-5): <c>[B, T, C]</c> → <c>[B, T, C]</c>; weight <c>[C]</c>,
-        /// no bias.
+        /// LayerNorm before attention, over C (eps 1e-5): <c>[B, T, C]</c> → <c>[B, T, C]</c>;
+        /// weight <c>[C]</c>, no bias.
         /// </summary>
         public readonly global::TorchSharp.Modules.LayerNorm ln_1;
 
@@ -267,8 +267,8 @@ partial class ShakespeareCharGpt : global::TinyGpt.LanguageModel
         public readonly CausalSelfAttention attn;
 
         /// <summary>
-        /// LayerNorm before the MLP, over C (eps 1e-5): <c>[B, T, C]</c> → <c>[B, T, C]</c>; weight <c>[C]</c>,
-        /// no bias.
+        /// LayerNorm before the MLP, over C (eps 1e-5): <c>[B, T, C]</c> → <c>[B, T, C]</c>;
+        /// weight <c>[C]</c>, no bias.
         /// </summary>
         public readonly global::TorchSharp.Modules.LayerNorm ln_2;
 
@@ -388,10 +388,10 @@ partial class ShakespeareCharGpt : global::TinyGpt.LanguageModel
 
         /// <summary>
         /// nanoGPT's attention without flash: scores q·kᵀ / √HeadSize, future positions masked, softmax,
-        /// <c>attn_dropout</c>, then the weighted sum of the values. <c>q</c>, <c>k</c>,
-        /// <c>v</c> <c>[B, nh, T, hs]</c> →
-        /// <c>[B, nh, T, hs]</c>, in their dtype. Used while training: libtorch's fused kernel would draw its dropout
-        /// mask with its serial sampler, where <see cref="global::TinyGpt.FastDropout"/> draws in parallel.
+        /// <c>attn_dropout</c>, then the weighted sum of the values.
+        /// <c>q</c>, <c>k</c>, <c>v</c> <c>[B, nh, T, hs]</c> → <c>[B, nh, T, hs]</c>, in their dtype.
+        /// Used while training: libtorch's fused kernel would draw its dropout mask with its serial sampler,
+        /// where <see cref="global::TinyGpt.FastDropout"/> draws in parallel.
         /// </summary>
         private global::TorchSharp.torch.Tensor AttendExplicitly(
             global::TorchSharp.torch.Tensor q, global::TorchSharp.torch.Tensor k, global::TorchSharp.torch.Tensor v)
@@ -425,8 +425,8 @@ partial class ShakespeareCharGpt : global::TinyGpt.LanguageModel
         public readonly global::TorchSharp.Modules.GELU gelu;
 
         /// <summary>
-        /// Projection back into the residual stream: <c>[B, T, 4·C]</c> → <c>[B, T, C]</c>; weight <c>[C, 4·C]</c>,
-        /// no bias.
+        /// Projection back into the residual stream: <c>[B, T, 4·C]</c> → <c>[B, T, C]</c>;
+        /// weight <c>[C, 4·C]</c>, no bias.
         /// </summary>
         public readonly global::TorchSharp.Modules.Linear c_proj;
 
