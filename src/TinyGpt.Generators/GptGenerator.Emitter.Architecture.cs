@@ -86,7 +86,9 @@ public sealed partial class GptGenerator
         var a = m.Arch;
         if (a.Grouped(m.Heads))
         {
-            w.Summary($"Key/value heads per block (grouped-query attention): query head h reads key/value head h / (Heads / KvHeads) = h / {m.Heads / a.KvHeads}.");
+            w.Summary(
+                "Key/value heads per block (grouped-query attention): query head h reads key/value head",
+                $"h / (Heads / KvHeads) = h / {m.Heads / a.KvHeads}.");
             w.Line($"public const int KvHeads = {a.KvHeads};");
             w.Line();
         }
@@ -160,7 +162,7 @@ public sealed partial class GptGenerator
     private static void WriteSoftcap(CodeWriter w, GptModel m, string shape)
     {
         if (m.Arch.LogitSoftcap > 0)
-            w.Line("logits = LogitSoftcap * (logits / LogitSoftcap).tanh();", $"{shape} within (−LogitSoftcap, LogitSoftcap)");
+            w.Line("logits = LogitSoftcap * (logits / LogitSoftcap).tanh();", $"{shape} within ±LogitSoftcap");
     }
 
     /// <summary>The rotary table, shared by every attention layer of the class (it holds no parameters).</summary>
@@ -182,7 +184,7 @@ public sealed partial class GptGenerator
         w.Summary([
             "nanochat's <c>apply_rotary_emb</c>: turns each pair (x₁[i], x₂[i]) of the halves x₁ = x[..., :hs/2],",
             "x₂ = x[..., hs/2:] by its angle. <c>x</c> <c>[B, n, T, hs]</c>, <c>cos</c>, <c>sin</c> <c>[T, hs/2]</c> → <c>[B, n, T, hs]</c>."]);
-        using (w.Block($"private static {Tensor} ApplyRotary({Tensor} x, {Tensor} cos, {Tensor} sin)"))
+        using (w.Method($"private static {Tensor} ApplyRotary", $"{Tensor} x, {Tensor} cos, {Tensor} sin"))
         {
             w.Line("var d = x.shape[3] / 2;", "hs/2");
             w.Line("var x1 = x.narrow(3, 0, d);", "[B, n, T, hs/2] first half");
@@ -200,7 +202,7 @@ public sealed partial class GptGenerator
         var kv = KvLabel(m);
         if (a.Rotary)
         {
-            w.Line($"var (cos, sin) = rotary.At({start}, T, x.device);", "[T, hs/2] each, positions " + (start == "0" ? "0 … T-1" : "past … past+T-1"));
+            w.Line($"var (cos, sin) = rotary.At({start}, T, x.device);", "[T, hs/2] each, at " + (start == "0" ? "0 … T-1" : "past … past+T-1"));
             w.Line("q = ApplyRotary(q, cos, sin);", Typed(m, "[B, nh, T, hs] rotated by position"));
             w.Line("k = ApplyRotary(k, cos, sin);", Typed(m, $"[B, {kv}, T, hs] rotated by position"));
         }
@@ -216,7 +218,7 @@ public sealed partial class GptGenerator
     {
         if (!m.Arch.Grouped(m.Heads))
             return;
-        w.Line("k = k.repeat_interleave(Heads / KvHeads, dim: 1);", Typed(m, "[B, nh, T, hs] query head h reads kv head h / (nh / nkv)"));
+        w.Line("k = k.repeat_interleave(Heads / KvHeads, dim: 1);", Typed(m, "[B, nh, T, hs] q head h reads kv head h / (nh / nkv)"));
         w.Line("v = v.repeat_interleave(Heads / KvHeads, dim: 1);", Typed(m, "[B, nh, T, hs]"));
     }
 

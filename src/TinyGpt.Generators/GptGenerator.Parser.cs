@@ -189,7 +189,9 @@ public sealed partial class GptGenerator
         type.GetMembers().Where(member => !member.IsImplicitlyDeclared && member.Locations.Any(IsUserSource));
 
     internal static bool IsUserSource(Location location) =>
-        location.IsInSource && !location.SourceTree!.FilePath.EndsWith(".Gpt.g.cs", System.StringComparison.Ordinal);
+        location.IsInSource
+        && !location.SourceTree!.FilePath.EndsWith(".Gpt.g.cs", System.StringComparison.Ordinal)
+        && !location.SourceTree.FilePath.EndsWith(".KvCache.g.cs", System.StringComparison.Ordinal);
 
     /// <summary>
     /// Whether the generated class declares a member that <paramref name="member"/> would collide with.

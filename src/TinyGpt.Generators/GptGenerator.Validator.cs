@@ -18,6 +18,7 @@ public sealed partial class GptGenerator
         "InitStd", "ResidualInitStd", "InitWeights",
         "Precision", "ComputeType", "ComputeDtype", "KvCache", "CreateCache", "BFloat16Linear",
         "KvHeads", "MlpHidden", "LogitSoftcap", "RopeBase", "rotary", "ApplyRotary",
+        "Where", "AttributeErrors",
     };
 
     /// <summary>

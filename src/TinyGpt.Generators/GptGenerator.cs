@@ -9,7 +9,7 @@ namespace TinyGpt.Generators;
 /// The pipeline has three pure stages, each in its own file: the parser reads a declaration into a
 /// value-equatable <see cref="GptDeclaration"/>; the validator (shared with <see cref="GptAnalyzer"/>,
 /// which reports its problems as errors) turns it into a <see cref="GptModel"/> or rejects it; the
-/// emitter writes the source. A declaration rejected only for its values (TGPT001–006, TGPT016–023) gets a
+/// emitter writes two sources (the model, and its KV-cache path in <c>…KvCache.g.cs</c>). A declaration rejected only for its values (TGPT001–006, TGPT016–023) gets a
 /// <see cref="GptFallback"/> instead: a <c>TinyGpt.LanguageModel</c> whose constructor, <c>Config</c> and
 /// <c>forward</c> throw with the TGPT message, so code that uses the class compiles and the user sees the
 /// TGPT error and nothing else. A class of the wrong shape (not partial, generic, …) gets no source, since
@@ -49,8 +49,13 @@ public sealed partial class GptGenerator : IIncrementalGenerator
             .Where(static fallback => fallback is not null)
             .WithTrackingName(TrackingNames.NeededFallbacks);
 
+        // Two sources per model, as a reader would split model.py: the model with one forward per module, and
+        // its KV-cache inference path beside it.
         context.RegisterSourceOutput(models, static (output, model) =>
-            output.AddSource(HintName(model!), Emit(model!)));
+        {
+            output.AddSource(HintName(model!), Emit(model!));
+            output.AddSource(KvCacheHintName(model!), EmitKvCache(model!));
+        });
         context.RegisterSourceOutput(fallbacks, static (output, fallback) =>
             output.AddSource(HintName(fallback!), EmitFallback(fallback!)));
     }

@@ -116,6 +116,11 @@ public class DiagnosticTests
             "'OwnLayers' declares a member named 'Layers', which the generator writes for every [Gpt] class; rename or remove it"
         },
         {
+            $"[Gpt({Valid})] public partial class OwnWhere {{ private const string Where = \"mine\"; }}",
+            "TGPT015", "Where",
+            "'OwnWhere' declares a member named 'Where', which the generator writes for every [Gpt] class; rename or remove it"
+        },
+        {
             $"[Gpt({Valid})] public partial class OwnConstructor {{ public OwnConstructor() {{ }} }}",
             "TGPT015", "OwnConstructor",
             "'OwnConstructor' declares a parameterless constructor, which the generator writes for every [Gpt] class; rename or remove it"
@@ -242,7 +247,7 @@ public class DiagnosticTests
             $"[TinyGpt.Gpt({Valid})] public partial class Twice;");
 
         Assert.Equal(["CS0579"], (await run.VisibleDiagnosticsAsync()).Select(d => d.Id));
-        Assert.Single(run.Result.GeneratedTrees);
+        Assert.Equal(2, run.Result.GeneratedTrees.Length); // one model: its main and its KV-cache source
     }
 
     [Fact]

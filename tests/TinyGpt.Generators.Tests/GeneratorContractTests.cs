@@ -58,7 +58,8 @@ public class GeneratorContractTests
 
         var result = Assert.Single(run.Result.Results);
         Assert.Null(result.Exception);
-        Assert.Equal(["A.B+C.Gpt.g.cs", "A.B.C.Gpt.g.cs"], result.GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal));
+        Assert.Equal(["A.B+C.Gpt.g.cs", "A.B+C.KvCache.g.cs", "A.B.C.Gpt.g.cs", "A.B.C.KvCache.g.cs"],
+            result.GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal));
     }
 
     private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string path = "") =>

@@ -130,14 +130,35 @@ internal static class GeneratorHarness
         });
     }
 
-    /// <summary>The source generated for <paramref name="sources"/>, which must declare exactly one model.</summary>
-    public static string GeneratedSource(params string[] sources)
+    /// <summary>
+    /// The sources generated for <paramref name="sources"/>, which must declare exactly one model: its main
+    /// source and its KV-cache source, or the fallback's one source when the attribute is invalid.
+    /// </summary>
+    public static ImmutableArray<GeneratedSourceResult> GeneratedSources(params string[] sources)
     {
         var run = Run(sources);
         Assert.Empty(run.GeneratorDiagnostics);
-        var generated = Assert.Single(Assert.Single(run.Result.Results).GeneratedSources);
-        return generated.SourceText.ToString();
+        var generated = Assert.Single(run.Result.Results).GeneratedSources;
+        Assert.InRange(generated.Length, 1, 2);
+        Assert.EndsWith(".Gpt.g.cs", generated[0].HintName);
+        if (generated.Length == 2)
+            Assert.EndsWith(".KvCache.g.cs", generated[1].HintName);
+        return generated;
     }
+
+    /// <summary>All the source generated for <paramref name="sources"/> (one model), its files one after the other.</summary>
+    public static string GeneratedSource(params string[] sources) =>
+        string.Join("\n", GeneratedSources(sources).Select(s => s.SourceText.ToString()));
+
+    /// <summary>
+    /// The lines of <paramref name="source"/> wider than <paramref name="width"/> columns, numbered. A line's width
+    /// is its UTF-8 bytes, as <c>awk 'length &gt; 120'</c> counts in a C locale: stricter than characters (→, ≤ and ·
+    /// count two or three), so a line that passes here passes every tool.
+    /// </summary>
+    public static string[] LongLines(string source, int width = 120) =>
+        [.. source.Split('\n').Select((line, i) => (Line: line.TrimEnd('\r').TrimStart('\uFEFF'), Number: i + 1))
+            .Select(l => (l.Line, l.Number, Width: System.Text.Encoding.UTF8.GetByteCount(l.Line)))
+            .Where(l => l.Width > width).Select(l => $"{l.Number}: ({l.Width}) {l.Line}")];
 }
 
 /// <summary>One generator run: the compilation before and after, and what the generator reported.</summary>

@@ -41,7 +41,7 @@ public class IncrementalityTests
         var compilation = GeneratorHarness.Compile(Models, Other);
         var driver = GeneratorHarness.Driver().RunGenerators(compilation);
         var first = driver.GetRunResult().Results.Single();
-        Assert.Equal(3, first.GeneratedSources.Length); // two models and InvalidGpt's fallback
+        Assert.Equal(5, first.GeneratedSources.Length); // two models, two sources each, and InvalidGpt's fallback
         Assert.All(StepNames, name => Assert.Contains(name, first.TrackedSteps.Keys));
         AssertNoCompilerObjects(first);
 

@@ -28,7 +28,8 @@ public class PrecisionTests
             """);
         foreach (var source in new[] { bf16, fp32 })
         {
-            Assert.Contains("global::TinyGpt.MixedPrecision.Linear(c_attn, x, ComputeDtype)", source);
+            Assert.Contains("global::TinyGpt.MixedPrecision.Linear(layer, x, ComputeDtype)", source);
+            Assert.Contains("Linear(c_attn, x)", source);
             Assert.Contains("global::TinyGpt.MixedPrecision.Logits(lm_head, x, ComputeDtype)", source);
             Assert.Contains("block.mlp.ComputeDtype = dtype;", source);
             Assert.DoesNotContain("c_attn.forward(x)", source);

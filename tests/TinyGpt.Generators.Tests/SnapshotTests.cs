@@ -2,6 +2,7 @@ using ApprovalTests;
 using ApprovalTests.Namers;
 using ApprovalTests.Reporters;
 using ApprovalTests.Writers;
+using Microsoft.CodeAnalysis;
 
 namespace TinyGpt.Generators.Tests;
 
@@ -82,6 +83,29 @@ public class SnapshotTests
         public partial class BabyGpt;
         """);
 
-    private static void Verify(string source) =>
-        Approvals.Verify(new ApprovalTextWriter(GeneratorHarness.ScrubGeneratorVersion(GeneratorHarness.GeneratedSource(source)), "cs"));
+    /// <summary>
+    /// Approves each generated file: the main one as <c>SnapshotTests.&lt;Test&gt;.approved.cs</c>, the KV-cache one
+    /// as <c>SnapshotTests.&lt;Test&gt;.KvCache.approved.cs</c>.
+    /// </summary>
+    private static void Verify(string source)
+    {
+        var generated = GeneratorHarness.GeneratedSources(source);
+        Verify(generated[0], scenario: null);
+        if (generated.Length == 2)
+            Verify(generated[1], scenario: "KvCache");
+    }
+
+    private static void Verify(GeneratedSourceResult generated, string? scenario)
+    {
+        NamerFactory.AdditionalInformation = scenario;
+        try
+        {
+            var text = GeneratorHarness.ScrubGeneratorVersion(generated.SourceText.ToString());
+            Approvals.Verify(new ApprovalTextWriter(text, "cs"));
+        }
+        finally
+        {
+            NamerFactory.AdditionalInformation = null;
+        }
+    }
 }

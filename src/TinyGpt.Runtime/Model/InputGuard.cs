@@ -35,4 +35,16 @@ public static class InputGuard
                 $"{where}: idx must be int64 [B, T] with B = {cache.BatchSize} (the cache's) and 1 ≤ T ≤ BlockSize − cache.Length ({room}); got {Shapes.Describe(idx)}",
                 nameof(idx));
     }
+
+    /// <summary>
+    /// <paramref name="cache"/> as the model's own cache type <typeparamref name="TCache"/>; throws when it is another
+    /// model's, e.g. <c>BabyGpt.forward: the cache must be a BabyGpt.KvCache; got Demo.OtherGpt+KvCache</c>.
+    /// </summary>
+    /// <param name="cache">The cache handed to <c>ICachedLanguageModel.forward</c>.</param>
+    /// <param name="where">The method, e.g. <c>BabyGpt.forward</c>.</param>
+    /// <param name="expected">The cache type as the message names it, e.g. <c>BabyGpt.KvCache</c>.</param>
+    /// <exception cref="ArgumentException">The cache is not a <typeparamref name="TCache"/>.</exception>
+    public static TCache CacheOf<TCache>(KeyValueCache cache, string where, string expected) where TCache : KeyValueCache =>
+        cache as TCache ?? throw new ArgumentException(
+            $"{where}: the cache must be a {expected}; got {cache.GetType()}", nameof(cache));
 }
