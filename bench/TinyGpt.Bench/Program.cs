@@ -64,6 +64,8 @@ if (args.Contains("--breakdown"))
     return Breakdown(args[Array.IndexOf(args, "--breakdown") + 1]);
 if (args.Contains("--probe"))
     return Probe(args[Array.IndexOf(args, "--probe") + 1]);
+if (args.Contains("--step"))
+    return StepComparison.Run(args, threads);
 
 var o = Console.Out;
 var targets = new List<string>();
