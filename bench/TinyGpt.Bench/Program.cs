@@ -88,6 +88,8 @@ string? pyMissing = args.Contains("--no-pytorch") ? "skipped (--no-pytorch)" : P
 var py = pyMissing is null ? new PyTorch(pyScript, threads) : null;
 if (pyMissing is not null)
     o.WriteLine($"PyTorch    {pyMissing}; the PyTorch column stays empty.\n");
+else if (PyTorch.OpenBlasCoreType is { } core)
+    o.WriteLine($"PyTorch    OPENBLAS_CORETYPE={core}: OpenBLAS fell back to its generic Prescott kernels on this CPU.\n");
 
 // 1. Peaks, measured now, in this run.
 o.WriteLine("Matmul peaks (2048³, best of 6)");

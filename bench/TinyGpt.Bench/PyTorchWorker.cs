@@ -16,7 +16,7 @@ internal sealed class PyTorchWorker : IDisposable
         var info = new ProcessStartInfo(PyTorch.Python) { RedirectStandardInput = true, RedirectStandardOutput = true };
         foreach (var a in new[] { script, "serve", "--spec", specPath, "--threads", threads.ToString() })
             info.ArgumentList.Add(a);
-        info.Environment["OMP_NUM_THREADS"] = threads.ToString();   // OpenBLAS (OpenMP build) and torch's intra-op pool
+        PyTorch.Configure(info, threads);
         _process = Process.Start(info)!;
         var ready = Read();
         Threads = (int)ready["threads"]!;

@@ -26,6 +26,8 @@ internal static class StepComparison
         int Option(string name, int fallback) =>
             args.SkipWhile(a => a != name).Skip(1).Select(int.Parse).FirstOrDefault(fallback);
         int rounds = Option("--rounds", 20), chunk = Option("--steps", 10), warmup = Option("--warmup", 50);
+        if (args.Contains("--optimizer"))
+            return OptimizerComparison.Run(rounds, chunk);
         var pyThreads = Option("--py-threads", threads);
         var checkShapes = !args.Contains("--no-shape-checks");
         var o = Console.Out;
@@ -53,7 +55,8 @@ internal static class StepComparison
                 var specPath = Path.Combine(work.FullName, "spec.json");
                 File.WriteAllText(specPath, PyTorch.SpecJson(spec, weightsPath, batchPath));
                 py = new PyTorchWorker(Path.Combine(repo, "bench", "pytorch_train.py"), specPath, pyThreads);
-                o.WriteLine($"PyTorch: {PyTorch.Python}, threads {py.Threads} (torch.set_num_threads, OMP_NUM_THREADS)");
+                o.WriteLine($"PyTorch: {PyTorch.Python}, threads {py.Threads} (torch.set_num_threads, OMP_NUM_THREADS), OpenBLAS kernels " +
+                    (PyTorch.OpenBlasCoreType is { } core ? $"{core} (OPENBLAS_CORETYPE: OpenBLAS fell back to generic Prescott kernels on this CPU)" : "as OpenBLAS picks them"));
             }
             else
                 o.WriteLine($"PyTorch: {pyMissing}");
