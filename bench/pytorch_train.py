@@ -115,7 +115,7 @@ def train(spec):
 def serve(spec):
     """Steps on request, so that a caller can interleave short chunks of PyTorch steps with its own: each
     line 'steps N' on stdin runs N training steps (cycling through the batches) and answers one JSON line
-    with their seconds, by phase as in train; 'quit' ends."""
+    with their seconds, by phase as in train; 'threads N' sets torch's threads; 'quit' ends."""
     model, opt, data, T = prepare(spec)
     step = 0
     print(json.dumps({"ready": True, "threads": torch.get_num_threads()}), flush=True)
@@ -123,6 +123,10 @@ def serve(spec):
         words = line.split()
         if not words or words[0] == "quit":
             break
+        if words[0] == "threads":
+            torch.set_num_threads(int(words[1]))
+            print(json.dumps({"threads": torch.get_num_threads()}), flush=True)
+            continue
         phases = {name: 0.0 for name in ("forward", "zero_grad", "backward", "clip", "step", "item")}
         losses = []
         for _ in range(int(words[1])):

@@ -25,6 +25,14 @@ internal sealed class PyTorchWorker : IDisposable
     /// <summary>torch.get_num_threads() in the worker.</summary>
     public int Threads { get; }
 
+    /// <summary>torch.set_num_threads in the worker (up to the OMP_NUM_THREADS it started with).</summary>
+    public void SetThreads(int threads)
+    {
+        _process.StandardInput.WriteLine($"threads {threads}");
+        _process.StandardInput.Flush();
+        Read();
+    }
+
     /// <summary>Runs <paramref name="steps"/> training steps; their seconds in all and by phase.</summary>
     public (double Seconds, JsonObject Phases) Step(int steps)
     {

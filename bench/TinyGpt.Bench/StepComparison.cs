@@ -28,12 +28,14 @@ internal static class StepComparison
         int rounds = Option("--rounds", 20), chunk = Option("--steps", 10), warmup = Option("--warmup", 50);
         if (args.Contains("--optimizer"))
             return OptimizerComparison.Run(rounds, chunk);
-        var pyThreads = Option("--py-threads", threads);
+        // --thread-counts 1,2 alternates thread counts round by round (both sides switch together).
+        var threadCounts = args.SkipWhile(a => a != "--thread-counts").Skip(1).Select(a => a.Split(',').Select(int.Parse).ToArray())
+            .FirstOrDefault([threads]);
         var checkShapes = !args.Contains("--no-shape-checks");
         var o = Console.Out;
         o.WriteLine($"# Float32 baby step: TinyGpt's Trainer step against nanoGPT's model.py step (PyTorch), {rounds} alternating rounds of {chunk} steps");
         o.WriteLine($"machine: {Environment.ProcessorCount} cores, {Machine.Cpu()}, load average {LoadAverages()} at start");
-        o.WriteLine($"config: 4/4/128, T 64, B {BatchSize}, float32, {warmup} warm-up steps per side; TinyGpt threads {get_num_threads()}, " +
+        o.WriteLine($"config: 4/4/128, T 64, B {BatchSize}, float32, {warmup} warm-up steps per side; threads per round {string.Join(" and ", threadCounts)} (the Trainer loop: {threads}), " +
             $"glibc malloc tuned {GlibcMalloc.Tune()}, shape checks {(checkShapes ? "on" : "off")}");
 
         var repo = FindRepository();
@@ -54,8 +56,8 @@ internal static class StepComparison
                     Workload.WriteWeights(weightsPath, reference);
                 var specPath = Path.Combine(work.FullName, "spec.json");
                 File.WriteAllText(specPath, PyTorch.SpecJson(spec, weightsPath, batchPath));
-                py = new PyTorchWorker(Path.Combine(repo, "bench", "pytorch_train.py"), specPath, pyThreads);
-                o.WriteLine($"PyTorch: {PyTorch.Python}, threads {py.Threads} (torch.set_num_threads, OMP_NUM_THREADS), OpenBLAS kernels " +
+                py = new PyTorchWorker(Path.Combine(repo, "bench", "pytorch_train.py"), specPath, threadCounts.Max());
+                o.WriteLine($"PyTorch: {PyTorch.Python}, default threads {py.Threads} (OMP_NUM_THREADS {threadCounts.Max()}; torch.set_num_threads per round), OpenBLAS kernels " +
                     (PyTorch.OpenBlasCoreType is { } core ? $"{core} (OPENBLAS_CORETYPE: OpenBLAS fell back to generic Prescott kernels on this CPU)" : "as OpenBLAS picks them"));
             }
             else
@@ -66,51 +68,58 @@ internal static class StepComparison
             tiny.Step(warmup);
             py?.Step(warmup);
 
-            var ratios = new List<double>();
-            var tinyTimes = new List<double>();
-            var pyTimes = new List<double>();
-            var tinyPhases = new double[TrainerStepper.PhaseNames.Length];
-            var pyPhases = new Dictionary<string, double>();
+            // Each round runs a chunk per side at every thread count asked for (both sides switch together).
+            var settings = threadCounts.Select(n => new Tally(n)).ToArray();
             for (var round = 0; round < rounds; round++)
-            {
-                double? pyMs = null;
-                if (py is not null && round % 2 == 0)
-                    pyMs = PyChunk();
-                var phases = tiny.Step(chunk);
-                var tinyMs = 1000 * phases.Sum() / chunk;
-                if (py is not null && round % 2 == 1)
-                    pyMs = PyChunk();
-                tinyTimes.Add(tinyMs);
-                for (var i = 0; i < phases.Length; i++)
-                    tinyPhases[i] += phases[i];
-                if (pyMs is { } p)
+                foreach (var tally in settings)
                 {
-                    pyTimes.Add(p);
-                    ratios.Add(p / tinyMs);
+                    set_num_threads(tally.Threads);
+                    py?.SetThreads(tally.Threads);
+                    double? pyMs = null;
+                    if (py is not null && round % 2 == 0)
+                        pyMs = PyChunk(tally);
+                    var phases = tiny.Step(chunk);
+                    if (py is not null && round % 2 == 1)
+                        pyMs = PyChunk(tally);
+                    var tinyMs = 1000 * phases.Sum() / chunk;
+                    tally.Tiny.Add(tinyMs);
+                    for (var i = 0; i < phases.Length; i++)
+                        tally.TinyPhases[i] += phases[i];
+                    if (pyMs is { } p)
+                    {
+                        tally.Py.Add(p);
+                        tally.Ratios.Add(p / tinyMs);
+                    }
                 }
-            }
+            set_num_threads(threads);
             var trainerAfter = TrainerStep(corpus, warmup, 60, Path.Combine(work.FullName, "after"), checkShapes);
             py?.Dispose();
 
-            double PyChunk()
+            double PyChunk(Tally tally)
             {
                 var (seconds, phases) = py!.Step(chunk);
                 foreach (var (name, value) in phases)
-                    pyPhases[name] = pyPhases.GetValueOrDefault(name) + (double)value!;
+                    tally.PyPhases[name] = tally.PyPhases.GetValueOrDefault(name) + (double)value!;
                 return 1000 * seconds / chunk;
             }
 
             var totalSteps = (double)rounds * chunk;
-            o.WriteLine();
-            o.WriteLine("TinyGpt step by phase (ms/step over all rounds; Trainer's step with a stopwatch between phases):");
-            o.WriteLine("  " + string.Join(", ", TrainerStepper.PhaseNames.Select((n, i) => $"{n} {1000 * tinyPhases[i] / totalSteps:F2}")));
-            if (pyPhases.Count > 0)
-                o.WriteLine("PyTorch step by phase (ms/step over all rounds):\n  " + string.Join(", ", pyPhases.Select(kv => $"{kv.Key} {1000 * kv.Value / totalSteps:F2}")));
-            o.WriteLine($"TinyGpt step: median {Median(tinyTimes):F1} ms ({Range(tinyTimes)}); the Trainer's own loop: {trainerBefore:F1} ms before, {trainerAfter:F1} ms after");
-            if (ratios.Count > 0)
+            o.WriteLine($"the Trainer's own loop ({threads} threads): {trainerBefore:F1} ms/step before the rounds, {trainerAfter:F1} ms after");
+            foreach (var tally in settings)
             {
-                o.WriteLine($"PyTorch step: median {Median(pyTimes):F1} ms ({Range(pyTimes)})");
-                o.WriteLine($"float32 step ratio, PyTorch ms / TinyGpt ms per round: median {Median(ratios):F2}× " +
+                o.WriteLine();
+                o.WriteLine($"{tally.Threads} thread(s) on both sides");
+                o.WriteLine("  TinyGpt step by phase (ms/step over all rounds; the Trainer's step with a stopwatch between phases):");
+                o.WriteLine("    " + string.Join(", ", TrainerStepper.PhaseNames.Select((n, i) => $"{n} {1000 * tally.TinyPhases[i] / totalSteps:F2}")));
+                if (tally.PyPhases.Count > 0)
+                    o.WriteLine("  PyTorch step by phase (ms/step over all rounds):\n    " +
+                        string.Join(", ", tally.PyPhases.Select(kv => $"{kv.Key} {1000 * kv.Value / totalSteps:F2}")));
+                o.WriteLine($"  TinyGpt step: median {Median(tally.Tiny):F1} ms ({Range(tally.Tiny)})");
+                if (tally.Ratios.Count == 0)
+                    continue;
+                var ratios = tally.Ratios;
+                o.WriteLine($"  PyTorch step: median {Median(tally.Py):F1} ms ({Range(tally.Py)})");
+                o.WriteLine($"  float32 step ratio, PyTorch ms / TinyGpt ms per round: median {Median(ratios):F2}× " +
                     $"(quartiles {Quantile(ratios, 0.25):F2}–{Quantile(ratios, 0.75):F2}, range {Range(ratios)}); goal ≥ 1.2× → {(Median(ratios) >= 1.2 ? "met" : "NOT met")}");
             }
             o.WriteLine($"load average {LoadAverages()} at the end");
@@ -164,6 +173,17 @@ internal static class StepComparison
             if (File.Exists(Path.Combine(dir.FullName, "TinyGpt.sln")))
                 return dir.FullName;
         throw new InvalidOperationException("Run the benchmark from the TinyGpt repository (bench/step).");
+    }
+
+    /// <summary>What the rounds at one thread count measured.</summary>
+    private sealed class Tally(int threads)
+    {
+        public int Threads { get; } = threads;
+        public List<double> Tiny { get; } = [];
+        public List<double> Py { get; } = [];
+        public List<double> Ratios { get; } = [];
+        public double[] TinyPhases { get; } = new double[TrainerStepper.PhaseNames.Length];
+        public Dictionary<string, double> PyPhases { get; } = [];
     }
 
     /// <summary>
