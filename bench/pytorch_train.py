@@ -64,9 +64,10 @@ def configure_optimizer(model, lr, betas, weight_decay):
     return torch.optim.AdamW(groups, lr=lr, betas=betas)             # PyTorch 1.13: no fused AdamW on CPU
 
 
-def train(spec):
+def prepare(spec):
+    """The model from the C# side's weights, nanoGPT's AdamW and the batches, ready to step."""
     c = Config(**spec["config"])
-    model, source = build_model(c)
+    model, _ = build_model(c)
     weights = read_tensors(spec["weights"])
     missing, unexpected = model.load_state_dict(weights, strict=False)
     missing = [k for k in missing if not (k == "lm_head.weight" and "transformer.wte.weight" in weights)]
@@ -79,20 +80,76 @@ def train(spec):
     with open(spec["batches"], "rb") as f:
         data = torch.frombuffer(bytearray(f.read()), dtype=torch.int64).view(steps, B, T + 1)
     model.train()
+    return model, opt, data, T
+
+
+def train(spec):
+    model, opt, data, T = prepare(spec)
+    source = "tests/python/reference_gpt.py"
+    steps = spec["warmup_steps"] + spec["steps"]
     losses, timed = [], 0.0
+    phases = {name: 0.0 for name in ("forward", "zero_grad", "backward", "clip", "step", "item")}
     for step in range(steps):
         x, y = data[step, :, :T].contiguous(), data[step, :, 1:].contiguous()
-        began = time.perf_counter()
+        t0 = time.perf_counter()
         _, loss = model(x, y)
+        t1 = time.perf_counter()
         opt.zero_grad(set_to_none=True)
+        t2 = time.perf_counter()
         loss.backward()
+        t3 = time.perf_counter()
         torch.nn.utils.clip_grad_norm_(model.parameters(), spec["grad_clip"])
+        t4 = time.perf_counter()
         opt.step()
+        t5 = time.perf_counter()
         value = loss.item()
+        t6 = time.perf_counter()
         if step >= spec["warmup_steps"]:
-            timed += time.perf_counter() - began
+            timed += t6 - t0
+            for name, seconds in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
+                phases[name] += seconds
         losses.append(value)
-    return {"model": source, "seconds": timed, "losses": losses, "threads": torch.get_num_threads()}
+    return {"model": source, "seconds": timed, "losses": losses, "threads": torch.get_num_threads(), "phases": phases}
+
+
+def serve(spec):
+    """Steps on request, so that a caller can interleave short chunks of PyTorch steps with its own: each
+    line 'steps N' on stdin runs N training steps (cycling through the batches) and answers one JSON line
+    with their seconds, by phase as in train; 'threads N' sets torch's threads; 'quit' ends."""
+    model, opt, data, T = prepare(spec)
+    step = 0
+    print(json.dumps({"ready": True, "threads": torch.get_num_threads()}), flush=True)
+    for line in sys.stdin:
+        words = line.split()
+        if not words or words[0] == "quit":
+            break
+        if words[0] == "threads":
+            torch.set_num_threads(int(words[1]))
+            print(json.dumps({"threads": torch.get_num_threads()}), flush=True)
+            continue
+        phases = {name: 0.0 for name in ("forward", "zero_grad", "backward", "clip", "step", "item")}
+        losses = []
+        for _ in range(int(words[1])):
+            b = step % data.shape[0]
+            x, y = data[b, :, :T].contiguous(), data[b, :, 1:].contiguous()
+            t0 = time.perf_counter()
+            _, loss = model(x, y)
+            t1 = time.perf_counter()
+            opt.zero_grad(set_to_none=True)
+            t2 = time.perf_counter()
+            loss.backward()
+            t3 = time.perf_counter()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), spec["grad_clip"])
+            t4 = time.perf_counter()
+            opt.step()
+            t5 = time.perf_counter()
+            losses.append(loss.item())
+            t6 = time.perf_counter()
+            for name, seconds in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
+                phases[name] += seconds
+            step += 1
+        print(json.dumps({"seconds": sum(phases.values()), "phases": phases, "losses": losses}), flush=True)
+    return None
 
 
 def peak(size=2048, repeats=5):
@@ -109,13 +166,17 @@ def peak(size=2048, repeats=5):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["peak", "train"])
+    parser.add_argument("command", choices=["peak", "train", "serve"])
     parser.add_argument("--spec", help="JSON file: config, weights, batches, steps, optimizer settings")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.command == "peak":
         result = peak()
+    elif args.command == "serve":
+        with open(args.spec, encoding="utf-8") as f:
+            serve(json.load(f))
+        return
     else:
         with open(args.spec, encoding="utf-8") as f:
             result = train(json.load(f))

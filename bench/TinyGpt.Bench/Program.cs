@@ -64,6 +64,8 @@ if (args.Contains("--breakdown"))
     return Breakdown(args[Array.IndexOf(args, "--breakdown") + 1]);
 if (args.Contains("--probe"))
     return Probe(args[Array.IndexOf(args, "--probe") + 1]);
+if (args.Contains("--step"))
+    return StepComparison.Run(args, threads);
 
 var o = Console.Out;
 var targets = new List<string>();
@@ -86,6 +88,8 @@ string? pyMissing = args.Contains("--no-pytorch") ? "skipped (--no-pytorch)" : P
 var py = pyMissing is null ? new PyTorch(pyScript, threads) : null;
 if (pyMissing is not null)
     o.WriteLine($"PyTorch    {pyMissing}; the PyTorch column stays empty.\n");
+else if (PyTorch.OpenBlasCoreType is { } core)
+    o.WriteLine($"PyTorch    OPENBLAS_CORETYPE={core}: OpenBLAS fell back to its generic Prescott kernels on this CPU.\n");
 
 // 1. Peaks, measured now, in this run.
 o.WriteLine("Matmul peaks (2048³, best of 6)");

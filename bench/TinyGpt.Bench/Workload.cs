@@ -92,16 +92,22 @@ internal static class Workload
         data.CopyTo(file);
     }
 
-    /// <summary>Trains <paramref name="model"/> on the batches as nanoGPT's train.py does (constant learning rate) and times the steps after the warm-up.</summary>
+    /// <summary>
+    /// Trains <paramref name="model"/> on the batches as nanoGPT's train.py does (constant learning rate) and times the
+    /// steps after the warm-up, with the optimizer and clipping the <see cref="Trainer"/> uses (FlatAdamW, built by
+    /// <see cref="Trainer.CreateOptimizer"/>): TorchSharp's per-tensor AdamW and clip_grad_norm_ cost about three
+    /// times as much per step (bench/RESULTS.md), which is not what users run.
+    /// </summary>
     public static RunResult Train(LanguageModel model, RunSpec spec, long[] batches, Action<int, double>? onStep = null)
     {
-        var parameters = DistinctParameters(model).Select(p => p.Parameter).ToList();
-        var groups = new List<AdamW.ParamGroup>
+        var options = new TrainingOptions
         {
-            new(parameters.Where(p => p.dim() >= 2), RunSpec.LearningRate, RunSpec.Beta1, RunSpec.Beta2, 1e-8, RunSpec.WeightDecay, false, false),
-            new(parameters.Where(p => p.dim() < 2), RunSpec.LearningRate, RunSpec.Beta1, RunSpec.Beta2, 1e-8, 0.0, false, false),
+            LearningRate = RunSpec.LearningRate, Beta1 = RunSpec.Beta1, Beta2 = RunSpec.Beta2, WeightDecay = RunSpec.WeightDecay, Device = "cpu",
         };
-        using var optimizer = optim.AdamW(groups, RunSpec.LearningRate, RunSpec.Beta1, RunSpec.Beta2, 1e-8, RunSpec.WeightDecay);
+        using var optimizer = Trainer.CreateOptimizer(model, options);
+        var clip = optimizer.GetType().GetMethod("ClipGradNorm") is { } method
+            ? (Action<double>)Delegate.CreateDelegate(typeof(Action<double>), optimizer, method)
+            : throw new InvalidOperationException("Trainer.CreateOptimizer no longer returns a FlatAdamW with ClipGradNorm.");
         model.train();
         model.CheckShapes = false;
         int b = spec.BatchSize, t = spec.Config.BlockSize;
@@ -125,7 +131,7 @@ internal static class Workload
                 var (_, loss) = model.forward(tensor(x, [b, t]), tensor(y, [b, t]));
                 optimizer.zero_grad();
                 loss.backward();
-                nn.utils.clip_grad_norm_(parameters, RunSpec.GradClip);
+                clip(RunSpec.GradClip);
                 optimizer.step();
                 value = loss.item<float>();
             }

@@ -8,9 +8,9 @@ namespace TinyGpt;
 /// TorchSharp's AdamW (the same update, state and checkpoint format) over flat buffers: the parameters,
 /// their gradients and both moments each live in one contiguous tensor, and every parameter, gradient and
 /// moment is a view into it. TorchSharp's step runs about eight small kernels per tensor, zeroing and
-/// clipping one or two more each; here a step is a few kernels per parameter group over all its
-/// elements, zeroing is one kernel and clipping one norm and one multiplication, with no value read
-/// back to the host in between.
+/// clipping one or two more each; here a step is seven kernels over all the elements (one more per
+/// extra weight decay), zeroing is one kernel and clipping one norm and one multiplication, with no value
+/// read back to the host in between.
 /// </summary>
 /// <remarks>
 /// Autograd accumulates into an existing gradient in place, so the views stay the gradients as long as
@@ -95,6 +95,14 @@ internal sealed class FlatAdamW : AdamW
     }
 
     /// <summary>One AdamW step of every group at its current learning rate, as TorchSharp's <see cref="AdamW.step"/>.</summary>
+    /// <remarks>
+    /// Groups that differ only in weight decay (nanoGPT's two: decay on matrices, none on biases and gains) are
+    /// stepped as one range: the moments and the update run once over all their elements, and the decay only
+    /// over the groups that have one. Each element sees the same operations in the same order as in a pass per
+    /// group (a decay of 0 would multiply by exactly 1); only elements that move between libtorch's vectorized
+    /// loop and its scalar remainder can round differently. Fewer kernels matter more than their size here: at
+    /// baby's size each is short, and on a loaded machine every parallel one may wait for its partner thread.
+    /// </remarks>
     public override Tensor step(Func<Tensor>? closure = null)
     {
         Tensor? loss = null;
@@ -102,29 +110,55 @@ internal sealed class FlatAdamW : AdamW
             using (enable_grad())
                 loss = closure();
         using var _ = no_grad();
-        foreach (var (group, start, length, states) in _groups)
-        {
-            var options = (Options)group.Options;
-            double lr = options.LearningRate!.Value, beta1 = options.beta1!.Value, beta2 = options.beta2!.Value;
-            double weightDecay = options.weight_decay!.Value, eps = options.eps!.Value;
+        foreach (var (_, _, _, states) in _groups)
             foreach (var state in states)
                 state.step += 1;
-            var step = states[0].step;   // the group's parameters are always stepped together
-            var biasCorrection1 = 1 - Math.Pow(beta1, step);
-            var biasCorrection2 = 1 - Math.Pow(beta2, step);
-
-            using var param = _parameters.narrow(0, start, length);
-            using var grad = _gradients.narrow(0, start, length);
-            using var expAvg = _expAvg.narrow(0, start, length);
-            using var expAvgSq = _expAvgSq.narrow(0, start, length);
-            param.mul_(1 - lr * weightDecay);
-            expAvg.mul_(beta1).add_(grad, alpha: 1 - beta1);
-            expAvgSq.mul_(beta2).addcmul_(grad, grad, value: 1 - beta2);
-            using var root = expAvgSq.sqrt();
-            using var denominator = root.div_(Math.Sqrt(biasCorrection2)).add_(eps);
-            param.addcdiv_(expAvg, denominator, value: -lr / biasCorrection1);
+        var start = 0;
+        while (start < _groups.Length)
+        {
+            var end = start + 1;   // groups [start, end) share everything but the weight decay and are contiguous
+            while (end < _groups.Length && SharesUpdate(_groups[start], _groups[end]))
+                end++;
+            StepRange(start, end);
+            start = end;
         }
         return loss!;
+    }
+
+    private static bool SharesUpdate((ParamGroup Group, long Start, long Length, State[] States) a, (ParamGroup Group, long Start, long Length, State[] States) b)
+    {
+        Options x = (Options)a.Group.Options, y = (Options)b.Group.Options;
+        return x.LearningRate == y.LearningRate && x.beta1 == y.beta1 && x.beta2 == y.beta2 && x.eps == y.eps &&
+            a.States[0].step == b.States[0].step && a.Start + a.Length == b.Start;
+    }
+
+    /// <summary>Steps groups <paramref name="first"/> to <paramref name="end"/> (exclusive), which share all options but the weight decay.</summary>
+    private void StepRange(int first, int end)
+    {
+        var options = (Options)_groups[first].Group.Options;
+        double lr = options.LearningRate!.Value, beta1 = options.beta1!.Value, beta2 = options.beta2!.Value, eps = options.eps!.Value;
+        var step = _groups[first].States[0].step;   // a group's parameters are always stepped together
+        var biasCorrection1 = 1 - Math.Pow(beta1, step);
+        var biasCorrection2 = 1 - Math.Pow(beta2, step);
+
+        for (var g = first; g < end; g++)
+        {
+            var weightDecay = ((Options)_groups[g].Group.Options).weight_decay!.Value;
+            if (weightDecay == 0)
+                continue;   // multiplying by 1 - lr·0 = 1 changes nothing
+            using var decayed = _parameters.narrow(0, _groups[g].Start, _groups[g].Length);
+            decayed.mul_(1 - lr * weightDecay);
+        }
+        long start = _groups[first].Start, length = _groups[end - 1].Start + _groups[end - 1].Length - start;
+        using var param = _parameters.narrow(0, start, length);
+        using var grad = _gradients.narrow(0, start, length);
+        using var expAvg = _expAvg.narrow(0, start, length);
+        using var expAvgSq = _expAvgSq.narrow(0, start, length);
+        expAvg.mul_(beta1).add_(grad, alpha: 1 - beta1);
+        expAvgSq.mul_(beta2).addcmul_(grad, grad, value: 1 - beta2);
+        using var root = expAvgSq.sqrt();
+        using var denominator = root.div_(Math.Sqrt(biasCorrection2)).add_(eps);
+        param.addcdiv_(expAvg, denominator, value: -lr / biasCorrection1);
     }
 
     /// <inheritdoc />

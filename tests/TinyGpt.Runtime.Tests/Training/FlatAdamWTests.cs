@@ -67,6 +67,40 @@ public class FlatAdamWTests
         }
     }
 
+    [Fact]
+    public void Groups_with_their_own_learning_rates_are_stepped_each_at_its_own()
+    {
+        var (flatModel, referenceModel) = Twins();
+        using (flatModel)
+        using (referenceModel)
+        {
+            // The decay group at the options' rate, the other at ten times it: the flat step cannot share one pass.
+            static List<AdamW.ParamGroup> Groups(nn.Module model)
+            {
+                var parameters = LanguageModel.DistinctNamedParameters(model).Select(np => np.Parameter).ToList();
+                return [
+                    new(parameters.Where(p => p.dim() >= 2), Options.LearningRate, Options.Beta1, Options.Beta2, 1e-8, Options.WeightDecay),
+                    new(parameters.Where(p => p.dim() < 2), 10 * Options.LearningRate, Options.Beta1, Options.Beta2, 1e-8, 0.0)];
+            }
+            using var flat = new FlatAdamW(Groups(flatModel), Options.LearningRate, Options.Beta1, Options.Beta2, 1e-8, Options.WeightDecay);
+            using var reference = optim.AdamW(Groups(referenceModel), Options.LearningRate, Options.Beta1, Options.Beta2, 1e-8, Options.WeightDecay);
+            for (var step = 0; step < 3; step++)
+            {
+                using var scope = NewDisposeScope();
+                flat.zero_grad();
+                Loss(flatModel, step).backward();
+                reference.zero_grad();
+                Loss(referenceModel, step).backward();
+                flat.step();
+                reference.step();
+            }
+            var expected = referenceModel.state_dict();
+            foreach (var (name, actual) in flatModel.state_dict())
+                Assert.True(actual.allclose(expected[name], rtol: 1e-5, atol: 1e-6),
+                    $"{name} differs by {(actual - expected[name]).abs().max().item<float>():G3}");
+        }
+    }
+
     [Theory]
     [InlineData(1e-3)]   // clips
     [InlineData(1e3)]    // leaves the gradients alone
