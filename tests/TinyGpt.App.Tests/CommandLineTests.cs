@@ -67,6 +67,6 @@ public sealed class CommandLineTests
         Assert.Contains($"Parameters: {Models.BabyGpt.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} distinct", result.Output);
         Assert.Contains(Models.BabyGpt.FlopsPerToken.ToString("N0", CultureInfo.InvariantCulture), result.Output);
         var auto = BFloat16Support.Detect(TorchSharp.torch.CPU);             // what --precision auto picks here, and why
-        Assert.Contains($"--precision auto computes in {(auto.Native ? "bfloat16" : "float32")} ({auto.Reason})", result.Output);
+        Assert.Contains($"--precision auto computes in {(auto.Preferred ? "bfloat16" : "float32")} ({auto.Reason})", result.Output);
     }
 }

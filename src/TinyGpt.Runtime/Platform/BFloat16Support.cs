@@ -1,37 +1,55 @@
+using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace TinyGpt;
 
 /// <summary>
-/// Whether a device computes bfloat16 dot products natively, and why we think so: what
-/// <see cref="Precision.Auto"/> decides by. On the CPU that is the <c>avx512_bf16</c> or <c>amx_bf16</c>
-/// flag of <c>/proc/cpuinfo</c> (Linux; elsewhere nothing is known and the answer is no): without them
-/// libtorch emulates bfloat16 matmuls, which is slower than float32. On CUDA it is whether a bfloat16
-/// matmul runs on the device.
+/// Whether a device computes bfloat16 dot products natively, whether that is faster than float32 there, and
+/// why we think so: what <see cref="Precision.Auto"/> decides by. On the CPU, native means the
+/// <c>avx512_bf16</c> or <c>amx_bf16</c> flag of <c>/proc/cpuinfo</c> (Linux; elsewhere nothing is known and
+/// the answer is no): without them libtorch emulates bfloat16 matmuls. A flag alone does not make bfloat16
+/// faster, though: on a Sapphire Rapids VM that reports <c>avx512_bf16</c> but no AMX, libtorch's bfloat16
+/// matmul ran at half float32's speed (bench/RESULTS.md), while on Zen 5 it ran at twice. So where the flag is
+/// there, one matmul in each precision is timed, once per process, and bfloat16 is preferred only when it is
+/// clearly faster. On CUDA it is whether a bfloat16 matmul runs on the device.
 /// </summary>
-public sealed record BFloat16Support(bool Native, string Reason)
+/// <param name="Native">The device has bfloat16 dot products in hardware.</param>
+/// <param name="Reason">Why, in words <c>tinygpt info</c> prints.</param>
+/// <param name="Speedup">How many times faster a bfloat16 matmul ran than a float32 one, where it was timed.</param>
+public sealed record BFloat16Support(bool Native, string Reason, double? Speedup = null)
 {
+    /// <summary>
+    /// How much faster bfloat16 must measure to be preferred: rounding to bfloat16 costs a little precision, and
+    /// converting activations and weights each step costs time the matmul alone does not show.
+    /// </summary>
+    public const double MinimumSpeedup = 1.2;
+
     private const string CpuInfo = "/proc/cpuinfo";
 
-    private static readonly Lazy<BFloat16Support> Cpu = new(() => FromCpuInfo(File.Exists(CpuInfo) ? SafeRead(CpuInfo) : null));
+    private static readonly Lazy<BFloat16Support> Cpu =
+        new(() => FromCpuInfo(File.Exists(CpuInfo) ? SafeRead(CpuInfo) : null, MeasureCpuSpeedup));
 
-    /// <summary>What <paramref name="device"/> offers (the CPU's answer is read once per process).</summary>
+    /// <summary>Whether <see cref="Precision.Auto"/> computes in bfloat16: native, and faster where it was timed.</summary>
+    public bool Preferred => Native && Speedup is not < MinimumSpeedup;
+
+    /// <summary>What <paramref name="device"/> offers (the CPU's answer is found once per process).</summary>
     public static BFloat16Support Detect(Device device) => device.type == DeviceType.CUDA ? Cuda(device) : Cpu.Value;
 
     /// <summary>
     /// The precision to compute in: <paramref name="requested"/> itself, or for <see cref="Precision.Auto"/>
-    /// bfloat16 where <paramref name="detect"/> (by default <see cref="Detect"/>) says the device has native
-    /// bfloat16, float32 otherwise.
+    /// bfloat16 where <paramref name="detect"/> (by default <see cref="Detect"/>) says bfloat16 is
+    /// <see cref="Preferred"/>, float32 otherwise.
     /// </summary>
     public static Precision Resolve(Precision requested, Device device, Func<Device, BFloat16Support>? detect = null) =>
-        requested != Precision.Auto ? requested : (detect ?? Detect)(device).Native ? Precision.BFloat16 : Precision.Float32;
+        requested != Precision.Auto ? requested : (detect ?? Detect)(device).Preferred ? Precision.BFloat16 : Precision.Float32;
 
     /// <summary>
     /// The CPU's support from the text of <c>/proc/cpuinfo</c> (null: not available, as off Linux): native when
-    /// a <c>flags</c> line lists <c>avx512_bf16</c> or <c>amx_bf16</c>.
+    /// a <c>flags</c> line lists <c>avx512_bf16</c> or <c>amx_bf16</c>; then, given <paramref name="measureSpeedup"/>,
+    /// preferred only if it reports bfloat16 at least <see cref="MinimumSpeedup"/> times faster.
     /// </summary>
-    public static BFloat16Support FromCpuInfo(string? cpuInfo)
+    public static BFloat16Support FromCpuInfo(string? cpuInfo, Func<double>? measureSpeedup = null)
     {
         if (cpuInfo is null)
             return new(false, $"{CpuInfo} is not readable here, so no native bfloat16 is known");
@@ -40,9 +58,44 @@ public sealed record BFloat16Support(bool Native, string Reason)
             .SelectMany(line => line[(line.IndexOf(':') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .ToHashSet(StringComparer.Ordinal);
         string[] native = [.. new[] { "avx512_bf16", "amx_bf16" }.Where(flags.Contains)];
-        return native.Length > 0
-            ? new(true, $"the CPU reports {string.Join(" and ", native)}")
-            : new(false, "the CPU reports neither avx512_bf16 nor amx_bf16, so bfloat16 matmuls would be emulated");
+        if (native.Length == 0)
+            return new(false, "the CPU reports neither avx512_bf16 nor amx_bf16, so bfloat16 matmuls would be emulated");
+        var reported = $"the CPU reports {string.Join(" and ", native)}";
+        if (measureSpeedup is null)
+            return new(true, reported);
+        var speedup = measureSpeedup();
+        var measured = $"a bfloat16 matmul ran {speedup:0.00}× as fast as float32 here";
+        return speedup >= MinimumSpeedup
+            ? new(true, $"{reported} and {measured}", speedup)
+            : new(true, $"{reported}, but {measured} (bfloat16 needs {MinimumSpeedup:0.0}×)", speedup);
+    }
+
+    /// <summary>
+    /// Times a 1024³ matmul in float32 and in bfloat16, taking turns, and returns float32's best time over
+    /// bfloat16's: about a tenth of a second. The operands are constant (no draw from torch's generator, which
+    /// would move every seeded run), and the size is one at which both precisions run at their full speed.
+    /// </summary>
+    internal static double MeasureCpuSpeedup()
+    {
+        using var scope = NewDisposeScope();
+        const int size = 1024, rounds = 4;
+        var single = ones(size, size);
+        var half = single.to(ScalarType.BFloat16);
+        double Best(Tensor a, ref double best)
+        {
+            var clock = Stopwatch.StartNew();
+            using (a.matmul(a)) { }
+            return best = Math.Min(best, clock.Elapsed.TotalSeconds);
+        }
+        double bestSingle = double.MaxValue, bestHalf = double.MaxValue, ignored = double.MaxValue;
+        Best(single, ref ignored);   // the first call of each pays for allocation and kernel selection
+        Best(half, ref ignored);
+        for (var round = 0; round < rounds; round++)
+        {
+            Best(single, ref bestSingle);
+            Best(half, ref bestHalf);
+        }
+        return bestSingle / bestHalf;
     }
 
     private static string? SafeRead(string path)

@@ -50,8 +50,8 @@ public sealed record TrainingOptions
 
     /// <summary>
     /// The precision to compute in: <see cref="TinyGpt.Precision.Float32"/>, <see cref="TinyGpt.Precision.BFloat16"/>
-    /// or <see cref="TinyGpt.Precision.Auto"/> (bfloat16 where the device has native bfloat16 dot products, see
-    /// <see cref="BFloat16Support"/>). Null keeps what the model says (<see cref="LanguageModel.ComputePrecision"/>, the
+    /// or <see cref="TinyGpt.Precision.Auto"/> (bfloat16 where the device has native bfloat16 dot products that
+    /// measure faster than float32, see <see cref="BFloat16Support"/>). Null keeps what the model says (<see cref="LanguageModel.ComputePrecision"/>, the
     /// attribute's <c>Precision</c> unless changed), or when resuming what the checkpoint recorded. The master
     /// weights stay float32 either way.
     /// </summary>
