@@ -11,7 +11,7 @@ namespace TinyGpt;
 /// the answer is no): without them libtorch emulates bfloat16 matmuls. A flag alone does not make bfloat16
 /// faster, though: on a Sapphire Rapids VM that reports <c>avx512_bf16</c> but no AMX, libtorch's bfloat16
 /// matmul ran at half float32's speed (bench/RESULTS.md), while on Zen 5 it ran at twice. So where the flag is
-/// there, one matmul in each precision is timed, once per process, and bfloat16 is preferred only when it is
+/// there, a matmul in each precision is timed, once per process, and bfloat16 is preferred only when it is
 /// clearly faster. On CUDA it is whether a bfloat16 matmul runs on the device.
 /// </summary>
 /// <param name="Native">The device has bfloat16 dot products in hardware.</param>
@@ -71,31 +71,45 @@ public sealed record BFloat16Support(bool Native, string Reason, double? Speedup
     }
 
     /// <summary>
-    /// Times a 1024³ matmul in float32 and in bfloat16, taking turns, and returns float32's best time over
-    /// bfloat16's: about a tenth of a second. The operands are constant (no draw from torch's generator, which
-    /// would move every seeded run), and the size is one at which both precisions run at their full speed.
+    /// Times a 512³ matmul in float32 and in bfloat16, taking turns, on one thread, and returns float32's best
+    /// time over bfloat16's: about a tenth of a second. One thread, because with two a process on the other core
+    /// stalls libtorch's threads at their barriers and the ratio wandered from 0.56 to 1.2 between runs on a
+    /// busy machine; the best of many short rounds, because interruptions only ever add time. The operands are
+    /// constant (no draw from torch's generator, which would move every seeded run).
     /// </summary>
     internal static double MeasureCpuSpeedup()
     {
-        using var scope = NewDisposeScope();
-        const int size = 1024, rounds = 4;
-        var single = ones(size, size);
-        var half = single.to(ScalarType.BFloat16);
-        double Best(Tensor a, ref double best)
+        const int size = 512, rounds = 16;
+        var threads = get_num_threads();
+        set_num_threads(1);
+        try
+        {
+            using var scope = NewDisposeScope();
+            var single = ones(size, size);
+            var half = single.to(ScalarType.BFloat16);
+            double bestSingle = double.MaxValue, bestHalf = double.MaxValue;
+            for (var round = -1; round < rounds; round++)   // round -1 pays for allocation and kernel selection
+            {
+                var timeSingle = Time(single);
+                var timeHalf = Time(half);
+                if (round < 0)
+                    continue;
+                bestSingle = Math.Min(bestSingle, timeSingle);
+                bestHalf = Math.Min(bestHalf, timeHalf);
+            }
+            return bestSingle / bestHalf;
+        }
+        finally
+        {
+            set_num_threads(threads);
+        }
+
+        static double Time(Tensor a)
         {
             var clock = Stopwatch.StartNew();
             using (a.matmul(a)) { }
-            return best = Math.Min(best, clock.Elapsed.TotalSeconds);
+            return clock.Elapsed.TotalSeconds;
         }
-        double bestSingle = double.MaxValue, bestHalf = double.MaxValue, ignored = double.MaxValue;
-        Best(single, ref ignored);   // the first call of each pays for allocation and kernel selection
-        Best(half, ref ignored);
-        for (var round = 0; round < rounds; round++)
-        {
-            Best(single, ref bestSingle);
-            Best(half, ref bestHalf);
-        }
-        return bestSingle / bestHalf;
     }
 
     private static string? SafeRead(string path)
