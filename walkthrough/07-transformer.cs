@@ -1,6 +1,6 @@
 // Step 7 — from one head to a Transformer. Run from the repository root:
-//   dotnet run walkthrough/07-transformer.cs              the lecture's schedule: 4 models × 5,000 steps
-//   dotnet run walkthrough/07-transformer.cs -- --quick   1,000 steps each, 50 evaluation batches (what CI runs)
+//   dotnet run walkthrough/07-transformer.cs              the lecture's schedule: 4 models × 5,000 steps (about a minute)
+//   dotnet run walkthrough/07-transformer.cs -- --quick   1,000 steps each, 50 evaluation batches
 //
 // The lecture grows the bigram model into a Transformer one idea at a time, retraining after each change, at
 // batch 32, block 8, Embd 32, lr 1e-3, 5,000 steps. Each idea buys a lower validation loss:
