@@ -83,32 +83,42 @@ def prepare(spec):
     return model, opt, data, T
 
 
+def new_phases():
+    return {name: 0.0 for name in ("forward", "zero_grad", "backward", "clip", "step", "item")}
+
+
+def timed_step(model, opt, x, y, grad_clip, phases):
+    """One training step of train.py's loop, each phase's seconds added to phases; returns the loss."""
+    t0 = time.perf_counter()
+    _, loss = model(x, y)
+    t1 = time.perf_counter()
+    opt.zero_grad(set_to_none=True)
+    t2 = time.perf_counter()
+    loss.backward()
+    t3 = time.perf_counter()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    t4 = time.perf_counter()
+    opt.step()
+    t5 = time.perf_counter()
+    value = loss.item()
+    t6 = time.perf_counter()
+    for name, seconds in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
+        phases[name] += seconds
+    return value
+
+
 def train(spec):
     model, opt, data, T = prepare(spec)
     source = "tests/python/reference_gpt.py"
     steps = spec["warmup_steps"] + spec["steps"]
-    losses, timed = [], 0.0
-    phases = {name: 0.0 for name in ("forward", "zero_grad", "backward", "clip", "step", "item")}
+    losses = []
+    phases = new_phases()
     for step in range(steps):
         x, y = data[step, :, :T].contiguous(), data[step, :, 1:].contiguous()
-        t0 = time.perf_counter()
-        _, loss = model(x, y)
-        t1 = time.perf_counter()
-        opt.zero_grad(set_to_none=True)
-        t2 = time.perf_counter()
-        loss.backward()
-        t3 = time.perf_counter()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), spec["grad_clip"])
-        t4 = time.perf_counter()
-        opt.step()
-        t5 = time.perf_counter()
-        value = loss.item()
-        t6 = time.perf_counter()
-        if step >= spec["warmup_steps"]:
-            timed += t6 - t0
-            for name, seconds in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
-                phases[name] += seconds
-        losses.append(value)
+        # Warm-up steps are timed into a throw-away tally.
+        tally = phases if step >= spec["warmup_steps"] else new_phases()
+        losses.append(timed_step(model, opt, x, y, spec["grad_clip"], tally))
+    timed = sum(phases.values())
     return {"model": source, "seconds": timed, "losses": losses, "threads": torch.get_num_threads(), "phases": phases}
 
 
@@ -127,26 +137,12 @@ def serve(spec):
             torch.set_num_threads(int(words[1]))
             print(json.dumps({"threads": torch.get_num_threads()}), flush=True)
             continue
-        phases = {name: 0.0 for name in ("forward", "zero_grad", "backward", "clip", "step", "item")}
+        phases = new_phases()
         losses = []
         for _ in range(int(words[1])):
             b = step % data.shape[0]
             x, y = data[b, :, :T].contiguous(), data[b, :, 1:].contiguous()
-            t0 = time.perf_counter()
-            _, loss = model(x, y)
-            t1 = time.perf_counter()
-            opt.zero_grad(set_to_none=True)
-            t2 = time.perf_counter()
-            loss.backward()
-            t3 = time.perf_counter()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), spec["grad_clip"])
-            t4 = time.perf_counter()
-            opt.step()
-            t5 = time.perf_counter()
-            losses.append(loss.item())
-            t6 = time.perf_counter()
-            for name, seconds in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
-                phases[name] += seconds
+            losses.append(timed_step(model, opt, x, y, spec["grad_clip"], phases))
             step += 1
         print(json.dumps({"seconds": sum(phases.values()), "phases": phases, "losses": losses}), flush=True)
     return None
