@@ -66,7 +66,7 @@ public static class AttentionMaps
             throw new TinyGptException("There is no text to show attention for: give at least one character.");
         var window = ids.Length > model.Config.BlockSize ? ids[^model.Config.BlockSize..] : ids;
         using var scope = NewDisposeScope();
-        var device = model.parameters().FirstOrDefault()?.device ?? CPU;
+        var device = model.WeightsDevice;
         var idx = tensor(window, dtype: ScalarType.Int64, device: device).unsqueeze(0);   // [1, T]
         var weights = Compute(model, idx).select(1, 0).cpu();                             // [Layers, nh, T, T]
         long layers = weights.shape[0], heads = weights.shape[1], t = weights.shape[2];

@@ -55,7 +55,7 @@ public sealed class CachedDecoder : IDisposable
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var blockSize = Model.Config.BlockSize;
-        var device = Model.parameters().FirstOrDefault()?.device ?? CPU;
+        var device = Model.WeightsDevice;
         if (cached is null)
             return FullRecompute(tokens, blockSize, device);
         cache ??= cached.CreateCache(batchSize: 1);

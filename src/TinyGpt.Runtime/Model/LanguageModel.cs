@@ -48,11 +48,13 @@ public abstract class LanguageModel : nn.Module<Tensor, Tensor>
         {
             if (!Enum.IsDefined(value))
                 throw new ArgumentOutOfRangeException(nameof(value), value, $"{nameof(LanguageModel)}.{nameof(ComputePrecision)} must be Float32, BFloat16 or Auto.");
-            var device = parameters().FirstOrDefault()?.device ?? CPU;
-            _computePrecision = BFloat16Support.Resolve(value, device);
+            _computePrecision = BFloat16Support.Resolve(value, WeightsDevice);
             OnComputePrecisionChanged(ComputeDtype);
         }
     }
+
+    /// <summary>The device the weights are on; the CPU for a model without parameters.</summary>
+    internal Device WeightsDevice => parameters().FirstOrDefault()?.device ?? CPU;
 
     /// <summary>The dtype of the matmuls: <see cref="ComputePrecision"/> as a scalar type.</summary>
     public ScalarType ComputeDtype => MixedPrecision.DtypeOf(_computePrecision);
